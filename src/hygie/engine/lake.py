@@ -1,0 +1,257 @@
+"""The lake: datasets as folders of Parquet files with a manifest, written atomically.
+
+A dataset folder holds one sub-folder per table (`IR_BEN_R/part-00000.parquet`, ...) and a
+`manifest.json` naming every file with its row count and sha256, the schema version, the generator
+or source with its parameters, and the code version. A dataset is written into a hidden sibling
+folder and renamed into place only once complete, so a reader never sees a partial dataset and an
+interrupted write leaves nothing behind but a `.tmp-*` folder that the next write clears.
+
+A `Lake` is a root folder of named datasets, each a series of immutable versions
+(`<root>/<name>/v0001`, `v0002`, ...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from hygie import __version__
+
+MANIFEST = "manifest.json"
+FORMAT = "hygie-dataset/1"
+_TMP_PREFIX = ".tmp-"
+
+
+class LakeError(Exception):
+    """A dataset cannot be written or read as asked; the message says why and where."""
+
+
+class CorruptDataset(LakeError):
+    """A dataset's manifest is missing, unreadable or does not match its files."""
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # relative to the dataset folder, always with '/'
+    rows: int
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A complete dataset on disk, described by its manifest."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @classmethod
+    def open(cls, path: str | Path, *, verify: bool = False) -> Dataset:
+        path = Path(path)
+        mpath = path / MANIFEST
+        if not path.is_dir():
+            raise LakeError(f"{path}: no such dataset folder")
+        try:
+            manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CorruptDataset(f"{path}: no {MANIFEST}; not a Hygie dataset") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CorruptDataset(f"{mpath}: unreadable manifest ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
+                or not isinstance(manifest.get("tables"), dict):
+            raise CorruptDataset(f"{mpath}: not a {FORMAT} manifest")
+        ds = cls(path, manifest)
+        if verify:
+            ds.verify()
+        return ds
+
+    @property
+    def tables(self) -> list[str]:
+        return list(self.manifest["tables"])
+
+    def rows(self, table: str) -> int:
+        return int(self.manifest["tables"][table]["rows"])
+
+    def files(self, table: str) -> list[Path]:
+        try:
+            entries = self.manifest["tables"][table]["files"]
+        except KeyError:
+            raise LakeError(f"{self.path}: no table {table!r}") from None
+        return [self.path / e["path"] for e in entries]
+
+    def glob(self, table: str) -> str:
+        """A path pattern for readers such as DuckDB's read_parquet."""
+        self.files(table)  # raises on an unknown table
+        return str(self.path / table / "*.parquet")
+
+    def verify(self) -> None:
+        """Check every listed file exists with its size and sha256, and no Parquet file is unlisted."""
+        listed = set()
+        for table, info in self.manifest["tables"].items():
+            for e in info.get("files", []):
+                f = self.path / e["path"]
+                listed.add(f)
+                if not f.is_file():
+                    raise CorruptDataset(f"{self.path}: {table} file {e['path']} is missing")
+                if f.stat().st_size != e["bytes"] or sha256_file(f) != e["sha256"]:
+                    raise CorruptDataset(f"{self.path}: {table} file {e['path']} does not match "
+                                         "its sha256 in the manifest")
+        extra = sorted(str(p.relative_to(self.path)) for p in self.path.rglob("*.parquet")
+                       if p not in listed)
+        if extra:
+            raise CorruptDataset(f"{self.path}: files not in the manifest: {', '.join(extra[:5])}")
+
+
+@dataclass
+class DatasetWriter:
+    """Write a dataset atomically: parts go to a hidden folder, `commit` renames it into place.
+
+    Use as a context manager; leaving the block with an exception removes the partial folder.
+    Parts are named by the caller (`part_path(table, i)`), so parallel workers can write their
+    own files and the result does not depend on which worker finished first.
+    """
+
+    target: Path
+    kind: str  # "snds", "truth", "extract", ...
+    source: dict[str, Any] = field(default_factory=dict)  # generator or origin, with parameters
+    schema_version: str = ""
+    force: bool = False
+    tmp: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.target = Path(self.target).absolute()
+        check_target(self.target, force=self.force)
+        parent = self.target.parent
+        for stale in parent.glob(f"{_TMP_PREFIX}{self.target.name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted earlier write
+        self.tmp = parent / f"{_TMP_PREFIX}{self.target.name}-{uuid.uuid4().hex[:8]}"
+        self.tmp.mkdir(parents=True)
+
+    def __enter__(self) -> DatasetWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    def part_path(self, table: str, index: int) -> Path:
+        folder = self.tmp / table
+        folder.mkdir(exist_ok=True)
+        return folder / f"part-{index:05d}.parquet"
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def commit(self, extra: dict[str, Any] | None = None) -> Dataset:
+        tables: dict[str, Any] = {}
+        for folder in sorted(p for p in self.tmp.iterdir() if p.is_dir()):
+            entries = [_entry(self.tmp, f) for f in sorted(folder.glob("*.parquet"))]
+            tables[folder.name] = {"rows": sum(e.rows for e in entries),
+                                   "files": [e.__dict__ for e in entries]}
+        manifest: dict[str, Any] = {
+            "format": FORMAT,
+            "kind": self.kind,
+            "schema_version": self.schema_version,
+            "source": self.source,
+            "code_version": __version__,
+            "tables": tables,
+            **(extra or {}),
+        }
+        _write_json(self.tmp / MANIFEST, manifest)
+        _fsync_tree(self.tmp)
+        if self.target.exists():  # only with force: move the old one aside, then swap
+            trash = self.target.parent / f"{_TMP_PREFIX}{self.target.name}-old-{uuid.uuid4().hex[:8]}"
+            os.replace(self.target, trash)
+            os.replace(self.tmp, self.target)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(self.tmp, self.target)
+        return Dataset(self.target, manifest)
+
+
+def check_target(target: Path, *, force: bool) -> None:
+    """Refuse, before any work, an output that cannot be written or would overwrite data."""
+    target = Path(target).absolute()
+    if target.exists():
+        if not target.is_dir():
+            raise LakeError(f"{target} exists and is not a folder")
+        if any(target.iterdir()) and not force:
+            raise LakeError(f"{target} is not empty; choose another output or pass --force")
+    parent = target.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise LakeError(f"{target}: {parent} is not writable")
+
+
+def _entry(root: Path, f: Path) -> FileEntry:
+    return FileEntry(path=f.relative_to(root).as_posix(), rows=pq.ParquetFile(f).metadata.num_rows,
+                     bytes=f.stat().st_size, sha256=sha256_file(f))
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+
+
+def _fsync_tree(root: Path) -> None:
+    for p in [*root.rglob("*"), root]:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+_VERSION = re.compile(r"^v(\d{4,})$")
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A root folder of named datasets, each a series of immutable versions."""
+
+    root: Path
+
+    def versions(self, name: str) -> list[str]:
+        folder = self.root / name
+        if not folder.is_dir():
+            return []
+        return sorted((p.name for p in folder.iterdir() if _VERSION.match(p.name)),
+                      key=lambda v: int(v[1:]))
+
+    def latest(self, name: str) -> Dataset:
+        versions = self.versions(name)
+        if not versions:
+            raise LakeError(f"{self.root}: no dataset named {name!r}")
+        return Dataset.open(self.root / name / versions[-1])
+
+    def dataset(self, name: str, version: str | None = None) -> Dataset:
+        return self.latest(name) if version is None else Dataset.open(self.root / name / version)
+
+    def next_version_path(self, name: str) -> Path:
+        versions = self.versions(name)
+        n = int(versions[-1][1:]) + 1 if versions else 1
+        return self.root / name / f"v{n:04d}"
+
+    def datasets(self) -> Iterator[str]:
+        if self.root.is_dir():
+            yield from sorted(p.name for p in self.root.iterdir()
+                              if p.is_dir() and not p.name.startswith("."))
