@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hygie import __version__
@@ -38,6 +39,15 @@ class LakeError(Exception):
 
 class CorruptDataset(LakeError):
     """A dataset's manifest is missing, unreadable or does not match its files."""
+
+
+# One way to write Parquet in the lake, so files are byte-identical for identical tables.
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 3,
+                                   "write_statistics": True, "row_group_size": 1 << 20}
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path, **PARQUET_OPTIONS)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

@@ -17,6 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 
 DATA_ROOT = resources.files("hygie") / "data" / "snds"
+# The packaged schema-snds release (see data/snds/PROVENANCE.md).
+SCHEMA_VERSION = "schema-snds@fe17ef8"
 
 # A yearly PMSI table name: T_<product>aa<suffix>, e.g. T_MCO21B <-> T_MCOaaB.
 _YEARLY = re.compile(r"^(T_[A-Z]{3})(\d\d)(.*)$")

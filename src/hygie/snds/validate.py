@@ -1,0 +1,466 @@
+"""Validate SNDS tables against their schemas, in DuckDB SQL so that it scales to millions of rows.
+
+A table is a Parquet file, a folder of Parquet part files or an SNDS-style CSV (`;`-separated, a
+header line, SAS dates such as `01JAN2019:00:00:00`, empty = missing); its name is the file or
+folder name (`ER_PRS_F.csv`, `ER_PRS_F/`, `T_MCO21B.parquet`). Checks: missing and unexpected
+columns, types (Parquet physical type; CSV values that do not parse), nulls in required and
+primary-key fields, strings longer than the field length, primary-key uniqueness, foreign keys
+across the tables of one dataset, and codes outside their nomenclature. Each check reports its
+total count and at most `max_examples` offending rows. The field-level `unique` constraint of the
+schemas is not enforced (BEN_NIR_PSA is unique only with the twin rank): only the primaryKey is.
+
+SQL is composed from identifiers taken from the schemas (always quoted) and constants of this
+module; data values never enter SQL text (code lists are registered as Arrow tables).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from hygie.engine.lake import MANIFEST, Dataset
+from hygie.snds.nomenclatures import nomenclature
+from hygie.snds.schemas import Field, TableSchema, load_schemas
+
+DEFAULT_MAX_EXAMPLES = 10
+_DATE_FORMATS = ("%d%b%Y:%H:%M:%S", "%d%b%Y", "%Y-%m-%d")  # SAS datetime, SAS date, ISO
+_DATETIME_FORMATS = ("%d%b%Y:%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d%b%Y",
+                     "%Y-%m-%d")
+_NUMBER = "[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?"
+_BATCH = 40  # checks (or joined code lists) per query
+_TEMPORAL = {"date", "datetime", "year", "yearmonth"}  # checked by type, not against IR_DTE_V
+
+
+class ValidationInputError(Exception):
+    """The input cannot be validated at all (no such path, unknown table, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One offending row (or file, or column) of a check.
+
+    `row` is the 1-based data row of a CSV file, or the 0-based row index inside the Parquet file
+    named by `file`; `count` is the total number of violations of this (table, column, check),
+    of which the report keeps at most `max_examples` as issues.
+    """
+
+    table: str
+    column: str | None
+    row: int | None
+    file: str | None
+    value: str | None
+    check: str
+    message: str
+    count: int = 1
+
+
+@dataclass
+class Report:
+    issues: list[Issue] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)  # table -> rows checked
+    fks_skipped: list[str] = field(default_factory=list)  # referenced table not in the dataset
+    nomenclatures_skipped: list[str] = field(default_factory=list)  # code list CSV absent
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+    @property
+    def violations(self) -> int:
+        """Total violations, every check counted in full (not only the examples kept)."""
+        groups = {(i.table, i.column, i.check): i.count for i in self.issues}
+        return sum(groups.values())
+
+
+def validate_table(path: str | Path, *, max_examples: int = DEFAULT_MAX_EXAMPLES) -> Report:
+    """Validate one table: `NAME.csv`, `NAME.parquet` or a folder `NAME/` of Parquet part files."""
+    path = Path(path)
+    if not path.exists():
+        raise ValidationInputError(f"{path}: no such file or folder")
+    with _validator(path.parent, max_examples) as v:
+        v.load(_table_name(path), path)
+        return v.run()
+
+
+def validate_dataset(path: str | Path, *, max_examples: int = DEFAULT_MAX_EXAMPLES) -> Report:
+    """Validate every table of a dataset folder, foreign keys included.
+
+    With a manifest.json the folder is opened as a lake dataset (files verified against their
+    sha256, LakeError/CorruptDataset raised otherwise); without, every `*.csv`, `*.parquet` and
+    sub-folder of Parquet files is a table.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise ValidationInputError(f"{path}: no such dataset folder")
+    with _validator(path, max_examples) as v:
+        if (path / MANIFEST).exists():
+            ds = Dataset.open(path, verify=True)
+            for name in ds.tables:
+                v.load(name, path / name, ds.files(name))
+        else:
+            for entry in sorted(path.iterdir()):
+                if entry.name.startswith("."):
+                    continue
+                if (entry.suffix in (".csv", ".parquet") and entry.is_file()) or (
+                        entry.is_dir() and any(entry.glob("*.parquet"))):
+                    v.load(_table_name(entry), entry)
+        if not v.tables:
+            raise ValidationInputError(f"{path}: no table found (*.csv, *.parquet or folders)")
+        return v.run()
+
+
+def _table_name(path: Path) -> str:
+    name = (path.stem if path.is_file() else path.name).upper()
+    if name not in load_schemas():
+        raise ValidationInputError(f"{path}: unknown SNDS table {name!r} (the table name is "
+                                   "taken from the file or folder name)")
+    return name
+
+
+def _q(ident: str) -> str:
+    return '"' + ident.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    """A SQL string literal, for this module's constants and schema formats only."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _parse_sql(f: Field, col: str) -> str:
+    """SQL turning the CSV text of `col` into the field's lake type; NULL if it does not parse."""
+    v = f"NULLIF(trim({_q(col)}), '')"
+    if f.type == "integer":
+        return f"CASE WHEN regexp_full_match({v}, '[+-]?[0-9]+') THEN TRY_CAST({v} AS BIGINT) END"
+    if f.type == "number":
+        return (f"CASE WHEN regexp_full_match({v}, {_lit(_NUMBER)}) "
+                f"THEN TRY_CAST(replace({v}, ',', '.') AS DOUBLE) END")
+    if f.type == "boolean":
+        return (f"CASE lower({v}) WHEN '1' THEN TRUE WHEN 'true' THEN TRUE "
+                "WHEN '0' THEN FALSE WHEN 'false' THEN FALSE END")
+    if f.type == "date" and f.format == "%m":
+        return f"CASE WHEN regexp_full_match({v}, '0[1-9]|1[0-2]') THEN {v} END"
+    if f.type in ("date", "datetime"):
+        formats = _DATE_FORMATS if f.type == "date" else _DATETIME_FORMATS
+        if f.format not in ("default", "any") and f.format not in formats:
+            formats = (f.format, *formats)
+        sql_type = "DATE" if f.type == "date" else "TIMESTAMP"
+        return f"CAST(try_strptime({v}, [{', '.join(map(_lit, formats))}]) AS {sql_type})"
+    if f.type == "year":
+        return f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}') THEN CAST({v} AS INTEGER) END"
+    if f.type == "yearmonth":
+        return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}-?(0[1-9]|1[0-2])') "
+                f"THEN replace({v}, '-', '') END")
+    return _q(col)
+
+
+_EXPECTED = {"integer": "an integer", "number": "a number", "boolean": "0, 1, true or false",
+             "date": "a date (01JAN2019:00:00:00, 01JAN2019 or 2019-01-01)",
+             "datetime": "a datetime (01JAN2019:10:30:00 or 2019-01-01 10:30:00)",
+             "month": "a month (01..12)", "year": "a year (YYYY)",
+             "yearmonth": "a year and month (YYYYMM or YYYY-MM)"}
+
+
+def _same_type(actual: pa.DataType, expected: pa.DataType) -> bool:
+    if pa.types.is_dictionary(actual):
+        actual = actual.value_type
+    if pa.types.is_large_string(actual) or pa.types.is_string_view(actual):
+        actual = pa.string()
+    if pa.types.is_timestamp(actual) and pa.types.is_timestamp(expected):
+        return actual.tz == expected.tz  # Parquet has no second unit: any unit holds a datetime
+    return actual == expected
+
+
+@dataclass(frozen=True)
+class _Check:
+    column: str  # reported column name(s)
+    check: str
+    condition: str  # SQL, true on an offending row
+    values: tuple[str, ...]  # SQL expressions making up the reported value
+    message: str  # with {value}
+
+
+@dataclass
+class _Table:
+    name: str
+    schema: TableSchema
+    view: str  # quoted DuckDB name
+    columns: list[str]  # schema fields present in the data
+    csv: str | None  # CSV file name, for positions (Parquet rows carry their own file name)
+
+
+@contextmanager
+def _validator(root: Path, max_examples: int) -> Iterator[_Validator]:
+    with tempfile.TemporaryDirectory(prefix="hygie-validate-") as tmp:
+        con = duckdb.connect(config={"temp_directory": tmp})
+        con.execute("SET enable_progress_bar = false")
+        try:
+            yield _Validator(con, root.absolute(), max(1, max_examples))
+        finally:
+            con.close()
+
+
+class _Validator:
+    def __init__(self, con: duckdb.DuckDBPyConnection, root: Path, max_examples: int) -> None:
+        self.con, self.root, self.n = con, root, max_examples
+        self.tables: dict[str, _Table] = {}
+        self.report = Report()
+        self._codes: dict[tuple[str, str, bool], str] = {}
+
+    def emit(self, table: str, column: str | None, check: str, count: int,
+             examples: Sequence[tuple[str | None, int | None, str | None, str]]) -> None:
+        self.report.issues.extend(Issue(table, column, row, file, value, check, message, count)
+                                  for file, row, value, message in examples[: self.n])
+
+    def rel(self, filename: str | None) -> str | None:
+        if filename is None:
+            return None
+        p = Path(filename)
+        return p.relative_to(self.root).as_posix() if p.is_relative_to(self.root) else filename
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, name: str, path: Path, files: list[Path] | None = None) -> None:
+        if name in self.tables:
+            raise ValidationInputError(f"{path}: table {name} is given twice in the dataset")
+        schema = load_schemas().table(name)
+        view = _q(f"t_{name}")
+        try:
+            if path.suffix == ".csv" and path.is_file():
+                columns = self._load_csv(name, schema, path, view)
+                csv: str | None = self.rel(str(path.absolute()))
+            else:
+                if files is None:
+                    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+                if not files:
+                    raise ValidationInputError(f"{path}: no Parquet files")
+                columns = self._load_parquet(name, schema, files, view)
+                csv = None
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
+            raise ValidationInputError(f"{path}: unreadable ({str(exc).splitlines()[0]})") from None
+        self.tables[name] = _Table(name, schema, view, columns, csv)
+        self.report.tables[name] = self.con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
+
+    def _column_issues(self, name: str, schema: TableSchema,
+                       per_file: dict[str | None, list[str]]) -> None:
+        groups: dict[tuple[str, str], list[tuple[str | None, None, str, str]]] = {}
+        for file, present in per_file.items():
+            for col in schema.field_names:
+                if col not in present:
+                    groups.setdefault((col, "missing-column"), []).append(
+                        (file, None, col, f"column {col} of {name} is missing"))
+            for col in present:
+                if col not in schema.field_names:
+                    groups.setdefault((col, "unexpected-column"), []).append(
+                        (file, None, col, f"column {col} is not in the schema of {name}"))
+        for (col, check), examples in groups.items():
+            self.emit(name, col, check, len(examples), examples)
+
+    def _load_parquet(self, name: str, schema: TableSchema, files: list[Path],
+                      view: str) -> list[str]:
+        per_file: dict[str | None, list[str]] = {}
+        bad_types: dict[str, list[tuple[str | None, None, str, str]]] = {}
+        for f in files:
+            arrow = pq.read_schema(f)
+            fname = self.rel(str(f.absolute()))
+            per_file[fname] = arrow.names
+            for fld in schema.fields:
+                if fld.name in arrow.names:
+                    actual = arrow.field(fld.name).type
+                    if not _same_type(actual, fld.arrow_type):
+                        bad_types.setdefault(fld.name, []).append(
+                            (fname, None, str(actual), f"{fld.name} is {actual}, the schema "
+                             f"({fld.type}) wants {fld.arrow_type}"))
+        self._column_issues(name, schema, per_file)
+        for col, examples in bad_types.items():
+            self.emit(name, col, "type", len(examples), examples)
+        data = self.con.read_parquet([str(f) for f in files], filename=True, file_row_number=True,
+                                     union_by_name=True)
+        present = [c for c in schema.field_names if c in data.columns]
+        data = data.project(", ".join([*map(_q, present), "filename AS __file",
+                                       "file_row_number AS __row"]))
+        data.create_view(view[1:-1])
+        return present
+
+    def _load_csv(self, name: str, schema: TableSchema, path: Path, view: str) -> list[str]:
+        raw = _q(f"raw_{name}")
+        self.con.read_csv(str(path), sep=";", header=True, all_varchar=True).create(raw[1:-1])
+        header = [r[0] for r in self.con.execute(f"DESCRIBE {raw}").fetchall()]
+        self._column_issues(name, schema, {self.rel(str(path.absolute())): header})
+        present = [f for f in schema.fields if f.name in header]
+        checks = [
+            _Check(f.name, "type", f"NULLIF(trim({_q(f.name)}), '') IS NOT NULL "
+                   f"AND {_parse_sql(f, f.name)} IS NULL", (_q(f.name),),
+                   f"{{value!r}} is not {_EXPECTED['month' if f.format == '%m' else f.type]}")
+            for f in present if f.type != "string"
+        ]
+        self._run(name, f"(SELECT *, NULL::VARCHAR AS __file, rowid + 1 AS __row FROM {raw})",
+                  checks, self.rel(str(path.absolute())))
+        typed = ", ".join(f"{_parse_sql(f, f.name)} AS {_q(f.name)}" for f in present)
+        self.con.execute(f"CREATE TABLE {view} AS SELECT {typed}{', ' if typed else ''}"
+                         f"NULL::VARCHAR AS __file, rowid + 1 AS __row FROM {raw}")
+        self.con.execute(f"DROP TABLE {raw}")
+        return [f.name for f in present]
+
+    # -- checks ----------------------------------------------------------------------------
+    def _run(self, table: str, source: str, checks: list[_Check], csv: str | None) -> None:
+        """Count the offending rows of each check in one pass over `source` (rows with __file,
+        __row), then fetch the first examples of the checks that failed."""
+        if not checks:
+            return
+        counts = self.con.execute("SELECT " + ", ".join(
+            f"count(*) FILTER (WHERE {c.condition})" for c in checks) + f" FROM {source}"
+        ).fetchall()[0]
+        for c, count in zip(checks, counts, strict=True):
+            if not count:
+                continue
+            values = ", ".join(f"CAST({v} AS VARCHAR)" for v in c.values)
+            rows = self.con.execute(f"SELECT __file, __row, [{values}] FROM {source} WHERE "
+                                    f"{c.condition} ORDER BY __file, __row LIMIT {self.n}")
+            self.emit(table, c.column, c.check, count, [
+                (self.rel(file) or csv, row, _value(c, value),
+                 c.message.format(value=_value(c, value)))
+                for file, row, value in rows.fetchall()])
+
+    def run(self) -> Report:
+        for t in self.tables.values():
+            self._check_table(t)
+        for t in self.tables.values():
+            self._check_foreign_keys(t)
+        return self.report
+
+    def _check_table(self, t: _Table) -> None:
+        pk = [c for c in t.schema.primary_key if c in t.columns]
+        checks = []
+        for f in (t.schema.field(c) for c in t.columns):
+            if f.required or f.name in t.schema.primary_key:
+                what = "primary-key" if f.name in t.schema.primary_key else "required"
+                checks.append(_Check(f.name, "required", f"{_q(f.name)} IS NULL", ("NULL",),
+                                     f"{what} field {f.name} is empty"))
+            if f.type == "string" and f.length:
+                checks.append(_Check(
+                    f.name, "length", f"length(CAST({_q(f.name)} AS VARCHAR)) > {int(f.length)}",
+                    (_q(f.name),), f"{{value!r}} is longer than {int(f.length)} characters"))
+        for i in range(0, len(checks), _BATCH):
+            self._run(t.name, t.view, checks[i:i + _BATCH], t.csv)
+        if pk and len(pk) == len(t.schema.primary_key):
+            self._check_primary_key(t, pk)
+        coded = [t.schema.field(c) for c in t.columns if t.schema.field(c).nomenclature
+                 and t.schema.field(c).type not in _TEMPORAL]
+        if coded:  # all-null columns need no join
+            counts = ", ".join(f"count({_q(f.name)}) > 0" for f in coded)
+            filled = self.con.execute(f"SELECT {counts} FROM {t.view}").fetchall()[0]
+            coded = [f for f, has_values in zip(coded, filled, strict=True) if has_values]
+        for i in range(0, len(coded), _BATCH):
+            self._check_nomenclatures(t, coded[i:i + _BATCH])
+
+    def _check_primary_key(self, t: _Table, pk: list[str]) -> None:
+        keys = ", ".join(_q(c) for c in pk)
+        dups = (f"SELECT {keys}, count(*) AS n FROM {t.view} WHERE "
+                f"{' AND '.join(f'{_q(c)} IS NOT NULL' for c in pk)} GROUP BY ALL HAVING n > 1")
+        extra = self.con.execute(f"SELECT sum(n - 1) FROM ({dups})").fetchall()[0][0]
+        if not extra:
+            return
+        on = " AND ".join(f"t.{_q(c)} = d.{_q(c)}" for c in pk)
+        rows = self.con.execute(
+            f"SELECT __file, __row, [{', '.join(f'CAST({_q(c)} AS VARCHAR)' for c in pk)}], n, "
+            f"first_row FROM (SELECT t.*, d.n, row_number() OVER w AS rn, first_value(__row) "
+            f"OVER w AS first_row FROM {t.view} t JOIN ({dups}) d ON {on} WINDOW w AS "
+            f"(PARTITION BY {', '.join(f't.{_q(c)}' for c in pk)} ORDER BY __file, __row)) "
+            f"WHERE rn > 1 ORDER BY __file, __row LIMIT {self.n}").fetchall()
+        self.emit(t.name, ",".join(pk), "primary-key", int(extra), [
+            (self.rel(file) or t.csv, row, _pairs(pk, values),
+             f"duplicate primary key ({n} rows, first at row {first})")
+            for file, row, values, n, first in rows])
+
+    def _codes_table(self, f: Field, numeric: bool) -> str | None:
+        assert f.nomenclature
+        nom = nomenclature(f.nomenclature)
+        key = (f.nomenclature, f.nomenclature_column or nom.code_column, numeric)
+        if key not in self._codes:
+            codes = sorted(c for c in nom.codes(key[1]) if c != "")
+            if numeric:
+                try:
+                    values: pa.Array = pa.array([float(c) for c in codes], pa.float64())
+                except ValueError:
+                    return None
+            else:
+                values = pa.array(codes, pa.string())
+            name = f"codes_{len(self._codes)}"
+            self.con.register(name, pa.table({"code": values}))
+            self._codes[key] = name
+        return self._codes[key]
+
+    def _check_nomenclatures(self, t: _Table, fields: list[Field]) -> None:
+        """One pass over the table, each coded column left-joined to its registered code list."""
+        select, joins, checks = ["t.__file", "t.__row"], [], []
+        for f in fields:
+            assert f.nomenclature
+            nom = nomenclature(f.nomenclature)
+            label = f"{f.nomenclature}:{f.nomenclature_column or nom.code_column}"
+            if not nom.available or (f.nomenclature_column or nom.code_column) not in nom.columns:
+                if label not in self.report.nomenclatures_skipped:
+                    self.report.nomenclatures_skipped.append(label)
+                continue
+            col, n = f"t.{_q(f.name)}", f"n{len(joins)}"
+            codes = self._codes_table(f, numeric=True) if f.type in ("integer", "number") else None
+            if codes:  # numeric codes compare as numbers: 100 == '100.00'
+                key, skip = f"TRY_CAST({col} AS DOUBLE)", "FALSE"
+            else:  # text codes compare as normalise_code does: trimmed, '1.0' -> '1'
+                codes = self._codes_table(f, numeric=False)
+                key = f"regexp_replace(trim(CAST({col} AS VARCHAR)), '^(-?[0-9]+)\\.0$', '\\1')"
+                skip = f"{key} = ''"
+            joins.append(f"LEFT JOIN {codes} {n} ON {key} = {n}.code")
+            bad = f"__bad{len(joins)}"
+            select += [col, f"({col} IS NOT NULL AND NOT ({skip}) AND {n}.code IS NULL) AS {bad}"]
+            checks.append(_Check(f.name, "nomenclature", bad, (_q(f.name),),
+                                 f"{{value!r}} is not a code of {label}"))
+        source = f"(SELECT {', '.join(select)} FROM {t.view} t {' '.join(joins)})"
+        self._run(t.name, source, checks, t.csv)
+
+    def _check_foreign_keys(self, t: _Table) -> None:
+        for fk in t.schema.foreign_keys:
+            desc = f"{t.name}({', '.join(fk.fields)}) -> {fk.table}({', '.join(fk.ref_fields)})"
+            parent = self.tables.get(fk.table)
+            if parent is None:
+                self.report.fks_skipped.append(desc)
+                continue
+            if not (set(fk.fields) <= set(t.columns) and set(fk.ref_fields) <= set(parent.columns)):
+                continue  # the missing columns are reported already
+            ctypes, ptypes = self._types(t.view), self._types(parent.view)
+            on = []
+            for c, p in zip(fk.fields, fk.ref_fields, strict=True):
+                cc, pp = f"c.{_q(c)}", f"p.{_q(p)}"
+                if ctypes[c] != ptypes[p]:
+                    cc, pp = f"CAST({cc} AS VARCHAR)", f"CAST({pp} AS VARCHAR)"
+                on.append(f"{pp} IS NOT DISTINCT FROM {cc}")
+            keys = ", ".join(f"c.{_q(c)}" for c in fk.fields)
+            source = (f"(SELECT c.__file, c.__row, {keys} FROM {t.view} c ANTI JOIN "
+                      f"{parent.view} p ON {' AND '.join(on)} WHERE NOT ("
+                      f"{' AND '.join(f'c.{_q(c)} IS NULL' for c in fk.fields)}))")
+            self._run(t.name, source, [_Check(
+                ",".join(fk.fields), "foreign-key", "TRUE", tuple(_q(c) for c in fk.fields),
+                f"{{value}} has no match in {fk.table}({', '.join(fk.ref_fields)})")], t.csv)
+
+    def _types(self, view: str) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.con.execute(f"DESCRIBE {view}").fetchall()}
+
+
+def _value(check: _Check, values: list[str | None]) -> str | None:
+    if len(values) == 1:
+        return values[0]
+    return _pairs(check.column.split(","), values)
+
+
+def _pairs(names: Sequence[str], values: Sequence[str | None]) -> str:
+    pairs = zip(names, values, strict=True)
+    return ", ".join(f"{n}={'NULL' if v is None else v}" for n, v in pairs)
