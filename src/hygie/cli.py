@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from hygie.snds.cli import snds_app
+from hygie.synth.cli import synth
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Hygie: a national health data hub on one laptop or a cluster.")
 app.add_typer(snds_app, name="snds")
+app.command("synth")(synth)
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo/snds"), help="Where to write the demo dataset."),
+    patients: int = typer.Option(20_000, help="Number of synthetic people."),
+) -> None:
+    """The main job on the embedded defaults: generate a demo SNDS, validate it, summarise it."""
+    from rich.console import Console
+
+    from hygie.snds.validate import validate_dataset
+    from hygie.synth.cli import prevalence_table, run_synth, summary
+
+    console = Console()
+    snds, truth = run_synth(patients, 1, "2019-2023", out, None, True, None, 10_000)
+    console.print(summary(snds, truth))
+    report = validate_dataset(snds.path)
+    if not report.ok:
+        console.print(f"[red]validation found {len(report.issues)} issue(s)[/]")
+        raise typer.Exit(1)
+    console.print(f"[green]valid:[/] every table matches its SNDS schema ({snds.path})")
+    console.print(prevalence_table(snds, truth))
 
 
 def main() -> None:

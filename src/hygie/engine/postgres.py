@@ -2,7 +2,9 @@
 
 The tables are created from the SNDS schemas in a PostgreSQL schema named by the caller, filled with
 `COPY ... FROM STDIN (FORMAT csv, FREEZE)` from the Parquet parts, record batch by record batch
-(memory stays bounded whatever the table size), and only then given their keys: primary keys
+(memory stays bounded whatever the table size: at most two batches of CSV at a time, the next one
+made by a worker thread while the current one is sent), leaving out of each COPY the columns a
+part's Parquet statistics show entirely null, and only then given their keys: primary keys
 first, foreign keys after, as bulk loads are done (one index build and one validation query per
 key instead of a check per row). Tables are loaded referenced-first.
 
@@ -299,7 +301,8 @@ def _load(conn: psycopg.Connection, dataset: Dataset, plan: LoadPlan, *, replace
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
     existing = [r[0] for r in conn.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'f') ORDER BY 1", (schema,))]
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "ORDER BY 1", (schema,))]
     if existing and not replace:
         shown = ", ".join(existing[:5]) + (", ..." if len(existing) > 5 else "")
         raise PostgresLoadError(

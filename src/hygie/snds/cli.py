@@ -77,7 +77,7 @@ def load_pg(
 
 @snds_app.command("validate")
 def validate(
-    path: Path = typer.Argument(..., metavar="DIR",  # noqa: B008
+    path: Path = typer.Argument(..., metavar="DIR",
                                 help="A dataset folder, or one table (.csv, .parquet, folder)."),
     max_examples: int = typer.Option(10, "--max-examples", min=1,
                                      help="Offending rows shown per table, column and check."),

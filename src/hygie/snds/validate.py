@@ -121,11 +121,7 @@ def validate_dataset(path: str | Path, *, max_examples: int = DEFAULT_MAX_EXAMPL
 
 
 def _table_name(path: Path) -> str:
-    name = (path.stem if path.is_file() else path.name).upper()
-    if name not in load_schemas():
-        raise ValidationInputError(f"{path}: unknown SNDS table {name!r} (the table name is "
-                                   "taken from the file or folder name)")
-    return name
+    return (path.stem if path.is_file() else path.name).upper()
 
 
 def _q(ident: str) -> str:
@@ -232,7 +228,11 @@ class _Validator:
     def load(self, name: str, path: Path, files: list[Path] | None = None) -> None:
         if name in self.tables:
             raise ValidationInputError(f"{path}: table {name} is given twice in the dataset")
-        schema = load_schemas().table(name)
+        try:
+            schema = load_schemas().table(name)
+        except KeyError:
+            raise ValidationInputError(f"{path}: unknown SNDS table {name!r} (the table name is "
+                                       "taken from the file or folder name)") from None
         view = _q(f"t_{name}")
         try:
             if path.suffix == ".csv" and path.is_file():
@@ -283,8 +283,8 @@ class _Validator:
         self._column_issues(name, schema, per_file)
         for col, examples in bad_types.items():
             self.emit(name, col, "type", len(examples), examples)
-        data = self.con.read_parquet([str(f) for f in files], filename=True, file_row_number=True,
-                                     union_by_name=True)
+        data = self.con.read_parquet([str(f.absolute()) for f in files], filename=True,
+                                     file_row_number=True, union_by_name=True)
         present = [c for c in schema.field_names if c in data.columns]
         data = data.project(", ".join([*map(_q, present), "filename AS __file",
                                        "file_row_number AS __row"]))
@@ -373,14 +373,16 @@ class _Validator:
         on = " AND ".join(f"t.{_q(c)} = d.{_q(c)}" for c in pk)
         rows = self.con.execute(
             f"SELECT __file, __row, [{', '.join(f'CAST({_q(c)} AS VARCHAR)' for c in pk)}], n, "
-            f"first_row FROM (SELECT t.*, d.n, row_number() OVER w AS rn, first_value(__row) "
-            f"OVER w AS first_row FROM {t.view} t JOIN ({dups}) d ON {on} WINDOW w AS "
-            f"(PARTITION BY {', '.join(f't.{_q(c)}' for c in pk)} ORDER BY __file, __row)) "
+            f"first_file, first_row FROM (SELECT t.*, d.n, row_number() OVER w AS rn, "
+            f"first_value(__file) OVER w AS first_file, first_value(__row) OVER w AS first_row "
+            f"FROM {t.view} t JOIN ({dups}) d ON {on} WINDOW w AS (PARTITION BY "
+            f"{', '.join(f't.{_q(c)}' for c in pk)} ORDER BY __file, __row)) "
             f"WHERE rn > 1 ORDER BY __file, __row LIMIT {self.n}").fetchall()
         self.emit(t.name, ",".join(pk), "primary-key", int(extra), [
             (self.rel(file) or t.csv, row, _pairs(pk, values),
-             f"duplicate primary key ({n} rows, first at row {first})")
-            for file, row, values, n, first in rows])
+             f"duplicate primary key ({n} rows, first at row {first_row}"
+             + (f" of {self.rel(first_file)})" if first_file != file else ")"))
+            for file, row, values, n, first_file, first_row in rows])
 
     def _codes_table(self, f: Field, numeric: bool) -> str | None:
         assert f.nomenclature
@@ -390,7 +392,7 @@ class _Validator:
             codes = sorted(c for c in nom.codes(key[1]) if c != "")
             if numeric:
                 try:
-                    values: pa.Array = pa.array([float(c) for c in codes], pa.float64())
+                    values: pa.Array = pa.array(sorted({float(c) for c in codes}), pa.float64())
                 except ValueError:
                     return None
             else:
@@ -402,7 +404,8 @@ class _Validator:
 
     def _check_nomenclatures(self, t: _Table, fields: list[Field]) -> None:
         """One pass over the table, each coded column left-joined to its registered code list."""
-        select, joins, checks = ["t.__file", "t.__row"], [], []
+        select, joins = ["t.__file", "t.__row"], list[str]()
+        checks: list[_Check] = []
         for f in fields:
             assert f.nomenclature
             nom = nomenclature(f.nomenclature)
@@ -411,7 +414,7 @@ class _Validator:
                 if label not in self.report.nomenclatures_skipped:
                     self.report.nomenclatures_skipped.append(label)
                 continue
-            col, n = f"t.{_q(f.name)}", f"n{len(joins)}"
+            col, n = f"t.{_q(f.name)}", f"n{len(checks)}"
             codes = self._codes_table(f, numeric=True) if f.type in ("integer", "number") else None
             if codes:  # numeric codes compare as numbers: 100 == '100.00'
                 key, skip = f"TRY_CAST({col} AS DOUBLE)", "FALSE"
@@ -420,7 +423,7 @@ class _Validator:
                 key = f"regexp_replace(trim(CAST({col} AS VARCHAR)), '^(-?[0-9]+)\\.0$', '\\1')"
                 skip = f"{key} = ''"
             joins.append(f"LEFT JOIN {codes} {n} ON {key} = {n}.code")
-            bad = f"__bad{len(joins)}"
+            bad = f"__bad{len(checks)}"
             select += [col, f"({col} IS NOT NULL AND NOT ({skip}) AND {n}.code IS NULL) AS {bad}"]
             checks.append(_Check(f.name, "nomenclature", bad, (_q(f.name),),
                                  f"{{value!r}} is not a code of {label}"))

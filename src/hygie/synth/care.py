@@ -112,7 +112,7 @@ def make_care(rng: np.random.Generator, people: People, start: int, end: int) ->
             hit = (onset >= first[ill]) & (onset <= hi) & (rng.random(len(ill)) < prob)
             stay.add(p=ill[hit], day=onset[hit].astype(np.int64), stay=STAY_INDEX[key],
                      condition=c)
-        number, codes, prob = cond.ald
+        _, codes, prob = cond.ald
         reg = rng.random(len(ill)) < prob
         ald_day = onset + rng.integers(0, 365, len(ill))
         reg &= ald_day <= hi
@@ -121,16 +121,16 @@ def make_care(rng: np.random.Generator, people: People, start: int, end: int) ->
 
     for b in K.BACKGROUND:
         eligible = np.isin(people.sex, b.sexes)
-        rate = step_rate(b.rates, mid_age) * eligible
+        bg_rate = step_rate(b.rates, mid_age) * eligible
         if b.kind == "drug" and b.chronic_share:
             lo_age, hi_age = b.chronic_ages
             on = eligible & (mid_age >= lo_age) & (mid_age < hi_age) \
                 & (rng.random(n) < b.chronic_share)
             plans.add(p=idx[on], drug=K.DRUG_INDEX[str(b.what)], lo=first[on], hi=last[on],
                       adherence=np.full(on.sum(), 0.8))
-        if not rate.any():
+        if not bg_rate.any():
             continue
-        rows, day = poisson_days(rng, idx, rate, first, last)
+        rows, day = poisson_days(rng, idx, bg_rate, first, last)
         if b.kind == "drug":
             pharmacy.add(p=rows, day=day, drug=K.DRUG_INDEX[str(b.what)], boxes=1)
         elif b.kind == "lab":

@@ -28,8 +28,8 @@ from hygie.synth.tables import (
     Identities,
     ald,
     beneficiaries,
-    day_of,
     dates,
+    day_of,
     dcir,
     deaths,
     pick,
@@ -142,7 +142,7 @@ def truth_tables(rng: np.random.Generator, ids: Identities) -> dict[str, pa.Tabl
         "department": pick(geo.departments, pe.dept, pa.string()),
         "commune": pick(geo.communes, pe.commune, pa.string()),
         "death_date": dates(pe.death),
-        "death_cause": pa.array(np.where(pe.death_code == "", None, pe.death_code), pa.string()),
+        "death_cause": pa.array(pe.death_code, pa.string(), mask=pe.death_code == ""),
         "twin_of": pa.array(twin_of, mask=twin_of < 0),
         "ben_nir_ano": ids.nir_ano, "ben_idt_ano": ids.idt_ano,
     })

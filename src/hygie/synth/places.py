@@ -42,6 +42,7 @@ PROVIDER_KINDS: tuple[tuple[str, int, int, int], ...] = (
 KIND_INDEX = {k[0]: i for i, k in enumerate(PROVIDER_KINDS)}
 SPECIALTY_KIND = {k[1]: i for i, k in enumerate(PROVIDER_KINDS) if k[1]}
 HOSPITALS_PER_DEPARTMENT = 3
+_KIND_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # one character per provider kind
 
 _DEPARTMENT = re.compile(r"^(0\d\d|02A|02B|97[1-46])$")
 
@@ -95,7 +96,7 @@ def geography() -> Geography:
     )
 
 
-def provider_index(dept: np.ndarray, kind: int, k: np.ndarray) -> np.ndarray:
+def provider_index(dept: np.ndarray, kind: int | np.ndarray, k: np.ndarray) -> np.ndarray:
     """Position of a provider in the flat provider table (see `providers`)."""
     counts = np.array([c for *_, c in PROVIDER_KINDS])
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -110,7 +111,7 @@ def providers() -> dict[str, np.ndarray]:
     for d in range(len(geo)):
         for ki, (_, s, a, n) in enumerate(PROVIDER_KINDS):
             for k in range(n):
-                ids.append(f"{geo.departments[d]}{ki % 10}{k:04d}")
+                ids.append(f"{geo.departments[d]}{_KIND_CHARS[ki]}{k:04d}")
                 dept.append(d)
                 kind.append(ki)
                 spe.append(s)

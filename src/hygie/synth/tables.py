@@ -261,8 +261,8 @@ def dcir(rng: np.random.Generator, ids: Identities, care: Care, chunk: int) -> d
     prescriber = provider_index(pe.dept[p], KIND_INDEX["gp"], pe.gp[p])
     # Outpatient care of public hospitals is reported for information with the establishment.
     public = hospitals()["finess"][pe.dept[p] * (len(hospitals()["finess"]) // len(geo))]
-    etb = pa.array(np.where(qualifier == 71, np.char.zfill(public.astype(str), 9), None))
-    etb = pa.compute.utf8_slice_codeunits(etb.cast(pa.string()), 0, 8)
+    etb = pa.array(np.char.zfill(public.astype(str), 9), pa.string(), mask=qualifier != 71)
+    etb = pa.compute.utf8_slice_codeunits(etb, 0, 8)
     pid = prov["id"]
     prs_cols = {
         **keys, **person_columns(ids, p, day),
@@ -386,7 +386,7 @@ def pmsi(rng: np.random.Generator, ids: Identities, care: Care, chunk: int,
         related = np.array([t.related for t in types], dtype=object)[kind[r]]
         out[f"T_MCO{yy}B"] = build(s.table(f"T_MCO{yy}B"), len(r), {
             "ETA_NUM": eta[r], "RSA_NUM": rsa[r], "DGN_PAL": pick(main_flat, main[r]),
-            "DGN_REL": pa.array(np.where(related == "", None, related), pa.string()),
+            "DGN_REL": pa.array(related, pa.string(), mask=related == ""),
             "GRG_GHM": pick([t.ghm for t in types], kind[r]), "SEJ_NBJ": los[r],
             "AGE_ANN": np.floor((entry[r] - pe.birth[p[r]]) / 365.25).astype(np.int64),
             "COD_SEX": pick(["", "1", "2"], pe.sex[p[r]]), "SOR_ANN": xy,
@@ -394,7 +394,7 @@ def pmsi(rng: np.random.Generator, ids: Identities, care: Care, chunk: int,
             "NBR_DGN": n_dx[r] + 1, "NBR_ACT": n_act[r], "NBR_RUM": 1,
             "BDI_DEP": pick([d[-2:] for d in geo.departments], pe.dept[p[r]]),
             "TYP_GEN_RSA": 0, "GRG_RET": False, "GRC_RET": False, "UHCD_TOP": False,
-            "SEJ_TYP": pa.array(np.where(los[r] == 0, "A", None), pa.string()),
+            "SEJ_TYP": pa.array(np.full(len(r), "A"), pa.string(), mask=los[r] != 0),
         })
         flags = {f: np.zeros(len(r), bool) for f in ("NIR_RET", "SEX_RET", "SEJ_RET", "FHO_RET",
                                                       "PMS_RET")}
@@ -471,7 +471,7 @@ def referentials(years: range) -> dict[str, pa.Table]:
     n = len(prov["id"])
     out = {"DA_PRA_R": build(s.table("DA_PRA_R"), n, {
         "PFS_PFS_NUM": pa.array(prov["id"], pa.string()),
-        "PFS_PRA_SPE": pa.array([f"{x:02d}" if x else None for x in prov["specialty"]],
+        "PFS_PRA_SPE": pa.array([str(x) if x else None for x in prov["specialty"]],
                                 pa.string()),
         "CNV_CNV_COD": "1",
         "PFS_EXC_COM": pick([c[-3:] for c in geo.departments], prov["dept"]),

@@ -1,0 +1,75 @@
+"""`hygie synth`: generate a synthetic SNDS with its truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hygie.engine.lake import Dataset
+from hygie.synth.generator import SynthError, SynthParams, generate, parse_years, truth_path
+
+console = Console()
+
+
+def run_synth(patients: int, seed: int, years: str, out: Path, truth: Path | None, force: bool,
+              workers: int | None, chunk_size: int) -> tuple[Dataset, Dataset]:
+    """Validate the parameters, then generate with a progress bar; errors exit with code 2."""
+    try:
+        first, last = parse_years(years)
+        params = SynthParams(patients=patients, seed=seed, first_year=first, last_year=last,
+                             chunk_size=chunk_size)
+        with Progress(TextColumn("[bold]synth[/]"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("chunks"), TimeElapsedColumn(), console=console,
+                      transient=False) as bar:
+            task = bar.add_task("chunks", total=params.chunks)
+            datasets = generate(params, out, truth=truth, force=force, workers=workers,
+                                progress=lambda done, total: bar.update(task, completed=done))
+    except SynthError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    return datasets
+
+
+def summary(snds: Dataset, truth: Dataset) -> Table:
+    table = Table("table", "rows", title=f"Synthetic SNDS in {snds.path}")
+    for name in snds.tables:
+        table.add_row(name, f"{snds.rows(name):,}")
+    table.add_row("[dim]truth: person[/]", f"{truth.rows('person'):,}")
+    table.add_row("[dim]truth: condition[/]", f"{truth.rows('condition'):,}")
+    return table
+
+
+def prevalence_table(snds: Dataset, truth: Dataset) -> Table:
+    from hygie.synth.report import prevalence
+
+    table = Table("condition", "people (truth)", "prevalence", "with ALD", "with drug",
+                  "with stay", title="Truth versus what the SNDS shows")
+    for r in prevalence(snds, truth):
+        def share(k: int, n: int = r.people) -> str:
+            return f"{k / n:.0%}" if n else "-"
+        table.add_row(r.label, f"{r.people:,}", f"{r.prevalence:.2%}", share(r.with_ald),
+                      share(r.with_drug), share(r.with_stay))
+    return table
+
+
+def synth(
+    patients: int = typer.Option(..., "--patients", "-n", help="Number of people."),
+    seed: int = typer.Option(1, help="Random seed: same seed and parameters, same bytes."),
+    years: str = typer.Option("2019-2023", help="Period, e.g. 2019-2023."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output dataset folder (must be empty)."),
+    truth: Path | None = typer.Option(None, help="Truth dataset folder (default: OUT.truth)."),
+    force: bool = typer.Option(False, "--force", help="Replace existing output folders."),
+    workers: int | None = typer.Option(None, help="Worker processes (default: all cores)."),
+    chunk_size: int = typer.Option(10_000, help="Patients per chunk (bounds memory)."),
+    report: bool = typer.Option(False, help="Also print the prevalence table."),
+) -> None:
+    """Generate a synthetic SNDS (DCIR, PMSI MCO, ALD, causes of death) and its truth."""
+    snds, tr = run_synth(patients, seed, years, out, truth, force, workers, chunk_size)
+    console.print(summary(snds, tr))
+    console.print(f"truth written apart to {truth or truth_path(out)}")
+    if report:
+        console.print(prevalence_table(snds, tr))

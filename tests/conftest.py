@@ -1,0 +1,57 @@
+"""Shared fixtures.
+
+PostgreSQL tests (`@pytest.mark.postgres`) use the server named by HYGIE_TEST_PG_DSN (default
+postgresql://postgres@127.0.0.1:5432/test). Without a reachable server they are skipped, except in
+CI (CI=true), where a missing server is a failure rather than a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    """A DSN for the test database; skip (fail in CI) when the server cannot be reached."""
+    psycopg = pytest.importorskip("psycopg")
+    dsn = os.environ.get("HYGIE_TEST_PG_DSN") or DEFAULT_PG_DSN
+    try:
+        with psycopg.connect(dsn, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        # The DSN may hold a password: say which variable to look at, not its value.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        where = "HYGIE_TEST_PG_DSN" if "HYGIE_TEST_PG_DSN" in os.environ else DEFAULT_PG_DSN
+        msg = f"PostgreSQL not reachable ({where}): {first}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{msg}; CI must run the PostgreSQL tests", pytrace=False)
+        pytest.skip(msg)
+    return dsn
+
+
+@pytest.fixture
+def pg_schema(pg_dsn: str) -> Iterator[str]:
+    """A fresh, uniquely named PostgreSQL schema, dropped after the test.
+
+    Schemas whose names start with this one (a test may create `<name>_new`) are dropped too.
+    """
+    import psycopg
+    from psycopg import sql
+
+    name = f"hygie_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            rows = conn.execute("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)",
+                                (name,)).fetchall()
+            for (schema,) in rows:
+                conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
