@@ -193,6 +193,24 @@ def test_wrong_parquet_type(tmp_path: Path) -> None:
     assert (issue.file, issue.row, issue.value) == ("IR_BEN_R/part-00000.parquet", None, "string")
 
 
+def test_codes_compare_as_normalised_values(tmp_path: Path) -> None:
+    tables = valid_tables()
+    tables["T_MCO21B"]["ENT_PRV"] = ["1", " "]  # blank: missing, not a code
+    root = write_parquet(tmp_path, tables)
+    # ENT_MOD is a string field (codes '6', '7', '8', ...), BEN_SEX_COD an integer one
+    for name, column, values in [("T_MCO21B", "ENT_MOD", [8.0, 8.5]),
+                                 ("IR_BEN_R", "BEN_SEX_COD", [1.0, 2.0, 1.0])]:
+        path = root / name / "part-00000.parquet"
+        table = pq.read_table(path)
+        i = table.schema.get_field_index(column)
+        pq.write_table(table.set_column(i, column, pa.array(values, pa.float64())), path)
+    report = validate_dataset(root)  # 8.0 == '8' and 1.0 == 1; 8.5 is no code
+    assert {(i.table, i.column, i.check, i.row, i.value) for i in report.issues} == {
+        ("T_MCO21B", "ENT_MOD", "type", None, "double"),
+        ("IR_BEN_R", "BEN_SEX_COD", "type", None, "double"),
+        ("T_MCO21B", "ENT_MOD", "nomenclature", 1, "8.5")}
+
+
 def test_missing_and_unexpected_column(tmp_path: Path) -> None:
     root = write_parquet(tmp_path, valid_tables())
     path = root / "IR_BEN_R" / "part-00000.parquet"

@@ -340,15 +340,15 @@ class _Validator:
 
     def _check_table(self, t: _Table) -> None:
         pk = [c for c in t.schema.primary_key if c in t.columns]
-        checks = []
+        types, checks = self._types(t.view), []
         for f in (t.schema.field(c) for c in t.columns):
             if f.required or f.name in t.schema.primary_key:
                 what = "primary-key" if f.name in t.schema.primary_key else "required"
                 checks.append(_Check(f.name, "required", f"{_q(f.name)} IS NULL", ("NULL",),
                                      f"{what} field {f.name} is empty"))
-            if f.type == "string" and f.length:
+            if f.type == "string" and f.length and types[f.name] == "VARCHAR":
                 checks.append(_Check(
-                    f.name, "length", f"length(CAST({_q(f.name)} AS VARCHAR)) > {int(f.length)}",
+                    f.name, "length", f"length({_q(f.name)}) > {int(f.length)}",
                     (_q(f.name),), f"{{value!r}} is longer than {int(f.length)} characters"))
         for i in range(0, len(checks), _BATCH):
             self._run(t.name, t.view, checks[i:i + _BATCH], t.csv)
