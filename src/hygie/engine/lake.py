@@ -208,6 +208,8 @@ def check_target(target: Path, *, force: bool) -> None:
     parent = target.parent
     while not parent.exists():
         parent = parent.parent
+    if not parent.is_dir():
+        raise LakeError(f"{target}: {parent} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise LakeError(f"{target}: {parent} is not writable")
 
