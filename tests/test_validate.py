@@ -307,7 +307,7 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "OK: 5 tables, 13 rows checked" in result.output
     single = runner.invoke(app, ["snds", "validate", str(root / "IR_BEN_R")])
-    assert single.exit_code == 0 and "OK: 1 tables, 3 rows" in single.output
+    assert single.exit_code == 0 and "OK: 1 table, 3 rows" in single.output
 
     tables = valid_tables()
     tables["IR_BEN_R"]["BEN_SEX_COD"][2] = 7

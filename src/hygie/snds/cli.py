@@ -90,7 +90,9 @@ def validate(
     from hygie.snds.schemas import load_schemas
     from hygie.snds.validate import ValidationInputError, validate_dataset, validate_table
 
-    out, err = Console(), Console(stderr=True)
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out.width = max(out.width, 160)  # logs and pipes: keep table rows on one line
     single = path.is_file() or (path.is_dir() and not (path / MANIFEST).exists()
                                 and path.name.upper() in load_schemas()
                                 and any(path.glob("*.parquet")))
@@ -100,22 +102,24 @@ def validate(
         else:
             report = validate_dataset(path, max_examples=max_examples)
     except (ValidationInputError, LakeError) as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    if report.issues:
+        table = Table("table", "column", "check", "file", "row", "value", "total", "message")
+        for i in report.issues:
+            table.add_row(i.table, i.column or "", i.check, i.file or "",
+                          "" if i.row is None else str(i.row),
+                          "" if i.value is None else i.value[:200], f"{i.count:,}", i.message)
+        out.print(table)
     for fk in report.fks_skipped:
-        out.print(f"[dim]foreign key skipped (table not in the dataset): {fk}[/dim]",
-                  highlight=False)
+        out.print(f"[dim]foreign key not checked, table absent: {fk}[/dim]")
     for nom in report.nomenclatures_skipped:
-        out.print(f"[dim]nomenclature skipped (code list absent): {nom}[/dim]", highlight=False)
-    summary = f"{len(report.tables)} tables, {report.rows:,} rows checked"
+        out.print(f"[dim]nomenclature not checked, code list absent: {nom}[/dim]")
+    n = len(report.tables)
+    summary = f"{n} table{'s' * (n != 1)}, {report.rows:,} rows checked"
     if report.ok:
-        out.print(f"[green]OK[/green]: {summary}", highlight=False)
+        out.print(f"[green]OK[/green]: {summary}")
         return
-    table = Table("table", "column", "check", "file", "row", "value", "total", "message")
-    for i in report.issues:
-        table.add_row(i.table, i.column or "", i.check, i.file or "",
-                      "" if i.row is None else str(i.row),
-                      "" if i.value is None else i.value[:60], f"{i.count:,}", i.message)
-    out.print(table)
-    out.print(f"[red]{report.violations:,} violations[/red] in {summary}", highlight=False)
+    v = report.violations
+    out.print(f"[red]{v:,} violation{'s' * (v != 1)}[/red] in {summary}")
     raise typer.Exit(1)

@@ -105,7 +105,7 @@ def arrow_type(ftype: str, fmt: str = "default") -> pa.DataType:
         "integer": pa.int64(),
         "number": pa.float64(),
         "boolean": pa.bool_(),
-        "datetime": pa.timestamp("s"),
+        "datetime": pa.timestamp("ms"),  # Parquet has no second unit: ms round-trips
         "year": pa.int32(),
         "yearmonth": pa.string(),
     }[ftype]

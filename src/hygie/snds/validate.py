@@ -252,16 +252,16 @@ class _Validator:
 
     def _column_issues(self, name: str, schema: TableSchema,
                        per_file: dict[str | None, list[str]]) -> None:
-        groups: dict[tuple[str, str], list[tuple[str | None, None, str, str]]] = {}
+        groups: dict[tuple[str, str], list[tuple[str | None, None, None, str]]] = {}
         for file, present in per_file.items():
             for col in schema.field_names:
                 if col not in present:
                     groups.setdefault((col, "missing-column"), []).append(
-                        (file, None, col, f"column {col} of {name} is missing"))
+                        (file, None, None, f"column {col} of {name} is missing"))
             for col in present:
                 if col not in schema.field_names:
                     groups.setdefault((col, "unexpected-column"), []).append(
-                        (file, None, col, f"column {col} is not in the schema of {name}"))
+                        (file, None, None, f"column {col} is not in the schema of {name}"))
         for (col, check), examples in groups.items():
             self.emit(name, col, check, len(examples), examples)
 
@@ -293,7 +293,9 @@ class _Validator:
 
     def _load_csv(self, name: str, schema: TableSchema, path: Path, view: str) -> list[str]:
         raw = _q(f"raw_{name}")
-        self.con.read_csv(str(path), sep=";", header=True, all_varchar=True).create(raw[1:-1])
+        self.con.execute(f"CREATE TABLE {raw} AS FROM read_csv($path, delim = ';', header = true, "
+                         "all_varchar = true, skip = 0, quote = '\"', escape = '\"', comment = '')",
+                         {"path": str(path)})
         header = [r[0] for r in self.con.execute(f"DESCRIBE {raw}").fetchall()]
         self._column_issues(name, schema, {self.rel(str(path.absolute())): header})
         present = [f for f in schema.fields if f.name in header]
@@ -305,8 +307,9 @@ class _Validator:
         ]
         self._run(name, f"(SELECT *, NULL::VARCHAR AS __file, rowid + 1 AS __row FROM {raw})",
                   checks, self.rel(str(path.absolute())))
-        typed = ", ".join(f"{_parse_sql(f, f.name)} AS {_q(f.name)}" for f in present)
-        self.con.execute(f"CREATE TABLE {view} AS SELECT {typed}{', ' if typed else ''}"
+        # rowid follows the file order: DuckDB preserves insertion order when loading a CSV
+        typed = "".join(f"{_parse_sql(f, f.name)} AS {_q(f.name)}, " for f in present)
+        self.con.execute(f"CREATE TABLE {view} AS SELECT {typed}"
                          f"NULL::VARCHAR AS __file, rowid + 1 AS __row FROM {raw}")
         self.con.execute(f"DROP TABLE {raw}")
         return [f.name for f in present]
@@ -450,9 +453,10 @@ class _Validator:
             source = (f"(SELECT c.__file, c.__row, {keys} FROM {t.view} c ANTI JOIN "
                       f"{parent.view} p ON {' AND '.join(on)} WHERE NOT ("
                       f"{' AND '.join(f'c.{_q(c)} IS NULL' for c in fk.fields)}))")
-            self._run(t.name, source, [_Check(
-                ",".join(fk.fields), "foreign-key", "TRUE", tuple(_q(c) for c in fk.fields),
-                f"{{value}} has no match in {fk.table}({', '.join(fk.ref_fields)})")], t.csv)
+            ref = "" if fk.ref_fields == fk.fields else f"({', '.join(fk.ref_fields)})"
+            self._run(t.name, source, [_Check(",".join(fk.fields), "foreign-key", "TRUE",
+                                              tuple(_q(c) for c in fk.fields),
+                                              f"no match in {fk.table}{ref}")], t.csv)
 
     def _types(self, view: str) -> dict[str, str]:
         return {r[0]: r[1] for r in self.con.execute(f"DESCRIBE {view}").fetchall()}

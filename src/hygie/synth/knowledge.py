@@ -161,6 +161,8 @@ LAB_PANELS: dict[str, tuple[int, ...]] = {
 # Specialties (PSE_SPE_COD) of the SNDS code list IR_SPE_V.
 GP, CARDIOLOGY, PNEUMOLOGY, OPHTHALMOLOGY, NEUROLOGY, PSYCHIATRY, NEPHROLOGY, ENDOCRINOLOGY, \
     GYNAECOLOGY, PAEDIATRICS, RADIOLOGY = 1, 3, 13, 15, 32, 33, 35, 42, 7, 12, 6
+# Auxiliaries have no medical specialty: 1000 + their activity nature (PSE_ACT_NAT, IR_ACT_V).
+NURSE, PHYSIOTHERAPIST = 1024, 1026
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,7 @@ CONDITIONS: tuple[Condition, ...] = (
          Treatment("insulin_glargine", 0.15), Treatment("atorvastatin", 0.5)),
         untreated=0.12,
         labs=(("diabetes", 2.5), ("diabetes_annual", 0.8)),
-        visits=((GP, 6.0), (ENDOCRINOLOGY, 0.3), (OPHTHALMOLOGY, 0.5)),
+        visits=((GP, 6.0), (ENDOCRINOLOGY, 0.3), (OPHTHALMOLOGY, 0.5), (NURSE, 3.0)),
         acts=(("BGQP007", OPHTHALMOLOGY, 0.4),),
         stays=(("t2d_complication", 0.03),),
         mortality_hr=1.6, death_code="E149",
@@ -412,6 +414,10 @@ BACKGROUND: tuple[Background, ...] = (
     Background("visit", GP, ((0, 4.0), (16, 3.5), (50, 4.5), (70, 6.0))),
     Background("visit", PAEDIATRICS, ((0, 1.0), (6, 0.2), (16, 0.0))),
     Background("visit", GYNAECOLOGY, ((0, 0.0), (18, 0.6), (65, 0.2)), sexes=(2,)),
+    Background("visit", OPHTHALMOLOGY, ((0, 0.2), (16, 0.25), (60, 0.4))),
+    Background("visit", CARDIOLOGY, ((0, 0.0), (50, 0.15), (70, 0.3))),
+    Background("visit", NURSE, ((0, 0.2), (60, 1.0), (75, 4.0), (85, 10.0))),
+    Background("visit", PHYSIOTHERAPIST, ((0, 0.2), (30, 0.8), (65, 1.5))),
     Background("drug", "paracetamol", ((0, 1.5), (60, 2.5))),
     Background("drug", "amoxicillin", ((0, 0.5), (16, 0.3))),
     Background("drug", "ibuprofen", ((0, 0.2), (16, 0.4), (65, 0.2))),

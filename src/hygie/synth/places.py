@@ -38,9 +38,11 @@ PROVIDER_KINDS: tuple[tuple[str, int, int, int], ...] = (
     ("endocrinology", ENDOCRINOLOGY, 0, 2), ("gynaecology", GYNAECOLOGY, 0, 3),
     ("paediatrics", PAEDIATRICS, 0, 3), ("radiology", RADIOLOGY, 0, 3),
     ("pharmacy", 0, 50, 20), ("laboratory", 0, 30, 4),
+    ("nurse", 0, 24, 15), ("physiotherapist", 0, 26, 10),
 )
 KIND_INDEX = {k[0]: i for i, k in enumerate(PROVIDER_KINDS)}
-SPECIALTY_KIND = {k[1]: i for i, k in enumerate(PROVIDER_KINDS) if k[1]}
+# Visits name a specialty (doctors) or 1000 + an activity nature (auxiliaries): their provider kind.
+SPECIALTY_KIND = {k[1] or 1000 + k[2]: i for i, k in enumerate(PROVIDER_KINDS)}
 HOSPITALS_PER_DEPARTMENT = 3
 _KIND_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # one character per provider kind
 

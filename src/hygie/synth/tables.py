@@ -175,7 +175,10 @@ def beneficiaries(ids: Identities, end: int) -> dict[str, pa.Table]:
         "BEN_SEX_COD": pe.sex[rows], "BEN_DCD_DTE": dates(death), "BEN_DCD_AME": yyyymm(death),
         "ORG_AFF_BEN": pick(geo.funds, pe.dept[rows]),
         "BEN_RES_DPT": pick(geo.departments, pe.dept[rows]),
-        "BEN_RES_COM": pick(geo.communes, pe.commune[rows]), "BEN_TOP_CNS": True,
+        # The commune of residence is missing for a few people (about 1%).
+        "BEN_RES_COM": pa.array(geo.communes[pe.commune[rows]], pa.string(),
+                                mask=hashed(0, 29, pe.gid[rows]) % np.uint64(100) == 0),
+        "BEN_TOP_CNS": True,
         "ORG_CLE_NEW": pick(geo.funds, pe.dept[rows]),
         "BEN_DTE_INS": dates(ins), "BEN_DTE_MAJ": dates(np.minimum(death, end)),
         "MAX_TRT_DTD": dates(np.minimum(death, end)),
@@ -239,18 +242,21 @@ def dcir(rng: np.random.Generator, ids: Identities, care: Care, chunk: int) -> d
     spe[kinds == 3] = act["specialty"][src[kinds == 3]]
     imaging = np.array([c.startswith(("Q", "Z", "A", "E")) for c in ACT_CODES])
     nature = np.select(
-        [kinds == 0, kinds == 1, (kinds == 2) & (spe == K.GP), kinds == 2],
-        [drug_nature[drug], 3211, 1111, 1112],
+        [kinds == 0, kinds == 1, (kinds == 2) & (spe == K.GP), (kinds == 2) & (spe == K.NURSE),
+         (kinds == 2) & (spe == K.PHYSIOTHERAPIST), kinds == 2],
+        [drug_nature[drug], 3211, 1111, 3111, 3122, 1112],
         np.where(imaging[act["act"][np.where(kinds == 3, src, 0)]] if len(act["p"]) else False,
                  1351, 1352))
     boxes = np.where(kinds == 0, pha["boxes"][np.where(kinds == 0, src, 0)]
                      if len(pha["p"]) else 1, 1)
-    unit = np.select([kinds == 0, kinds == 1, (kinds == 2) & (spe == K.GP), kinds == 2],
-                     [drug_price[drug], 18.9, 26.5, 30.0], 52.0)
+    unit = np.select([kinds == 0, kinds == 1, (kinds == 2) & (spe == K.GP),
+                      (kinds == 2) & (spe == K.NURSE), (kinds == 2) & (spe == K.PHYSIOTHERAPIST),
+                      kinds == 2],
+                     [drug_price[drug], 18.9, 26.5, 15.5, 17.0, 30.0], 52.0)
     amount = np.round(unit * boxes, 2) * sign
     refund_rate = np.select([kinds == 0, kinds == 1], [np.array([d.rate for d in K.DRUGS])[drug],
                                                         60], 70)
-    spe_kind = np.array([SPECIALTY_KIND.get(x, KIND_INDEX["gp"]) for x in range(100)])
+    spe_kind = np.array([SPECIALTY_KIND.get(x, KIND_INDEX["gp"]) for x in range(1100)])
     ex_kind = np.select([kinds == 0, kinds == 1],
                         [KIND_INDEX["pharmacy"], KIND_INDEX["laboratory"]], spe_kind[spe])
     counts = np.array([provider_count(k) for k in range(len(KIND_INDEX))])
@@ -274,7 +280,9 @@ def dcir(rng: np.random.Generator, ids: Identities, care: Care, chunk: int) -> d
         "BSE_REM_MNT": np.round(amount * refund_rate / 100, 2), "PRS_PAI_MNT": amount,
         "BSE_REM_SGN": np.where(sign > 0, 1, 2), "RGO_REM_TAU": refund_rate.astype(float),
         "DPN_QLF": qualifier, "PRS_DPN_QLP": qualifier,
-        "PFS_EXE_NUM": pick(pid, executor), "PFS_PRE_NUM": pick(pid, prescriber),
+        # Consultations are not prescribed: no prescriber, as in the real base.
+        "PFS_EXE_NUM": pick(pid, executor),
+        "PFS_PRE_NUM": pa.array(pid[prescriber], pa.string(), mask=kinds == 2),
         "PRS_MTT_NUM": pick(pid, prescriber), "ETB_PRE_FIN": etb,
         "PSE_SPE_COD": prov["specialty"][executor], "PSE_ACT_NAT": prov["activity"][executor],
         "PSE_CNV_COD": 1, "PSE_STJ_COD": 51, "PSP_SPE_COD": K.GP,
