@@ -1,0 +1,211 @@
+"""Run the core's SQL on DuckDB (default) or Spark, with the same results.
+
+SQL is written once in DuckDB's dialect as SQLGlot expressions, and rendered for the engine at
+hand by SQLGlot. What does not translate (HMAC, Parquet output) is a method of the engine class.
+Tables are registered as views over lake datasets; results come back as Arrow tables or are
+written to Parquet.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from hygie.engine.lake import Dataset
+
+SQL = exp.Expression | str
+
+
+class EngineError(RuntimeError):
+    """The engine cannot run what it was asked; the message says why."""
+
+
+def parse(sql: str) -> exp.Expression:
+    """Parse DuckDB-dialect SQL into an expression (the one dialect the core writes)."""
+    return sqlglot.parse_one(sql, read="duckdb")
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC-SHA256 inner and outer pads of a key (RFC 2104), computed once in Python."""
+    if len(key) > 64:
+        raise ValueError("HMAC keys longer than the SHA-256 block are hashed first; use 32 bytes")
+    block = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+class Engine(ABC):
+    """One SQL engine. Subclasses say how to run SQL and what does not translate."""
+
+    name: ClassVar[str]
+    dialect: ClassVar[str]
+
+    def render(self, query: SQL) -> str:
+        expr = parse(query) if isinstance(query, str) else query
+        return expr.sql(dialect=self.dialect)
+
+    def attach(self, dataset: Dataset, tables: Iterable[str] | None = None,
+               prefix: str = "") -> list[str]:
+        """Register views over a dataset's tables, named `prefix + table`."""
+        names = []
+        for table in tables or dataset.tables:
+            self.register_parquet(prefix + table, [str(p) for p in dataset.files(table)])
+            names.append(prefix + table)
+        return names
+
+    @abstractmethod
+    def register_parquet(self, name: str, paths: list[str]) -> None: ...
+
+    @abstractmethod
+    def register_arrow(self, name: str, table: pa.Table) -> None: ...
+
+    @abstractmethod
+    def arrow(self, query: SQL) -> pa.Table:
+        """Run a query and return its result as an Arrow table."""
+
+    @abstractmethod
+    def execute(self, query: SQL) -> None:
+        """Run a statement (CREATE VIEW, CREATE TABLE AS, ...)."""
+
+    @abstractmethod
+    def write_parquet(self, query: SQL, path: Path) -> None:
+        """Write a query's result to one Parquet file (sort it in the query for stable bytes)."""
+
+    @abstractmethod
+    def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
+        """HMAC-SHA256 of a text expression, as lower-case hex, inside the engine."""
+
+    def scalar(self, query: SQL) -> Any:
+        table = self.arrow(query)
+        return table.column(0)[0].as_py() if table.num_rows else None
+
+    def close(self) -> None:  # noqa: B027 - optional for engines with nothing to release
+        pass
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+    dialect = "duckdb"
+
+    def __init__(self, *, memory_limit: str | None = None, temp_directory: str | None = None,
+                 threads: int | None = None) -> None:
+        import duckdb
+
+        config: dict[str, Any] = {}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if temp_directory:
+            config["temp_directory"] = temp_directory  # joins larger than memory spill here
+        if threads:
+            config["threads"] = threads
+        self.con = duckdb.connect(config=config)
+
+    def register_parquet(self, name: str, paths: list[str]) -> None:
+        self.con.read_parquet(paths).create_view(name)
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        self.con.register(name, table)
+
+    def arrow(self, query: SQL) -> pa.Table:
+        return self.con.execute(self.render(query)).to_arrow_table()
+
+    def execute(self, query: SQL) -> None:
+        self.con.execute(self.render(query))
+
+    def write_parquet(self, query: SQL, path: Path) -> None:
+        from hygie.engine.lake import write_parquet
+
+        write_parquet(self.arrow(query), path)
+
+    def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
+        ipad, opad = hmac_pads(key)
+        inner = _fn("sha256", exp.DPipe(this=_blob(ipad), expression=_fn("encode", value)))
+        return _fn("sha256", exp.DPipe(this=_blob(opad), expression=_fn("unhex", inner)))
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+    """A function call rendered as written, for the per-engine pieces SQLGlot must not touch."""
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _blob(data: bytes) -> exp.Expression:
+    return _fn("unhex", exp.Literal.string(data.hex()))
+
+
+class SparkEngine(Engine):
+    """Spark in local mode (`local[N]`) or on a cluster (`spark://host:port`)."""
+
+    name = "spark"
+    dialect = "spark"
+
+    def __init__(self, master: str | None = None, *, config: dict[str, str] | None = None,
+                 app_name: str = "hygie") -> None:
+        from pyspark.sql import SparkSession
+
+        master = master or os.environ.get("HYGIE_SPARK_MASTER", "local[2]")
+        builder = SparkSession.builder.master(master).appName(app_name)
+        defaults = {
+            "spark.sql.session.timeZone": "UTC",
+            "spark.ui.enabled": "false",
+            "spark.sql.shuffle.partitions": "8",
+            "spark.sql.ansi.enabled": "false",
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.driver.host": "127.0.0.1",
+        }
+        for k, v in {**defaults, **(config or {})}.items():
+            builder = builder.config(k, v)
+        self.spark = builder.getOrCreate()
+        self.spark.sparkContext.setLogLevel("ERROR")
+
+    def register_parquet(self, name: str, paths: list[str]) -> None:
+        self.spark.read.parquet(*paths).createOrReplaceTempView(name)
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        self.spark.createDataFrame(table.to_pandas()).createOrReplaceTempView(name)
+
+    def arrow(self, query: SQL) -> pa.Table:
+        return self.spark.sql(self.render(query)).toArrow()
+
+    def execute(self, query: SQL) -> None:
+        self.spark.sql(self.render(query))
+
+    def write_parquet(self, query: SQL, path: Path) -> None:
+        # One file, written by the driver from Arrow, so both engines give the same bytes.
+        from hygie.engine.lake import write_parquet
+
+        write_parquet(self.arrow(query), path)
+
+    def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
+        ipad, opad = hmac_pads(key)
+        utf8 = _fn("encode", value, exp.Literal.string("UTF-8"))
+        inner = _fn("sha2", _fn("concat", _blob(ipad), utf8), exp.Literal.number(256))
+        return _fn("sha2", _fn("concat", _blob(opad), _fn("unhex", inner)), exp.Literal.number(256))
+
+    def close(self) -> None:
+        self.spark.stop()
+
+
+ENGINES: dict[str, type[Engine]] = {"duckdb": DuckDBEngine, "spark": SparkEngine}
+
+
+def open_engine(name: str = "duckdb", **options: Any) -> Engine:
+    try:
+        cls = ENGINES[name]
+    except KeyError:
+        raise EngineError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}") from None
+    return cls(**options)

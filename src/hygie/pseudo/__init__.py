@@ -1,0 +1,1 @@
+"""Keyed pseudonymisation: per-project keys, pseudonyms computed inside the engine, oppositions."""
