@@ -29,7 +29,9 @@ class EngineError(RuntimeError):
 
 def parse(sql: str) -> exp.Expression:
     """Parse DuckDB-dialect SQL into an expression (the one dialect the core writes)."""
-    return sqlglot.parse_one(sql, read="duckdb")
+    parsed = sqlglot.parse_one(sql, read="duckdb")
+    assert isinstance(parsed, exp.Expression)
+    return parsed
 
 
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
