@@ -55,3 +55,39 @@ def pg_schema(pg_dsn: str) -> Iterator[str]:
                                 (name,)).fetchall()
             for (schema,) in rows:
                 conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+# --- engines and synthetic data shared by the engine, cohort and extraction tests ----------------
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> Iterator[object]:
+    """One Spark session (local mode) for the whole test run: starting one costs ~15 s."""
+    from hygie.engine.engines import SparkEngine
+
+    engine = SparkEngine("local[2]")
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(params=["duckdb", "spark"])
+def engine(request: pytest.FixtureRequest) -> Iterator[object]:
+    """Each engine in turn: tests using it must give the same results on both."""
+    if request.param == "spark":
+        yield request.getfixturevalue("spark_engine")
+        return
+    from hygie.engine.engines import DuckDBEngine
+
+    duck = DuckDBEngine()
+    yield duck
+    duck.close()
+
+
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, object]:
+    """A small synthetic SNDS with its truth (4,000 people, 2019-2022), made once per run."""
+    from hygie.synth.generator import SynthParams, generate
+
+    out = tmp_path_factory.mktemp("synthetic") / "snds"
+    return generate(SynthParams(patients=4000, seed=11, first_year=2019, last_year=2022,
+                                chunk_size=2000), out, workers=2)

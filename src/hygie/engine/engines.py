@@ -121,7 +121,7 @@ class DuckDBEngine(Engine):
         self.con.register(name, table)
 
     def arrow(self, query: SQL) -> pa.Table:
-        return self.con.execute(self.render(query)).to_arrow_table()
+        return self.con.sql(self.render(query)).to_arrow_table()
 
     def execute(self, query: SQL) -> None:
         self.con.execute(self.render(query))
@@ -160,10 +160,12 @@ class SparkEngine(Engine):
         from pyspark.sql import SparkSession
 
         master = master or os.environ.get("HYGIE_SPARK_MASTER", "local[2]")
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only, never the LAN
         builder = SparkSession.builder.master(master).appName(app_name)
         defaults = {
             "spark.sql.session.timeZone": "UTC",
             "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
             "spark.sql.shuffle.partitions": "8",
             "spark.sql.ansi.enabled": "false",
             "spark.driver.bindAddress": "127.0.0.1",
@@ -178,7 +180,7 @@ class SparkEngine(Engine):
         self.spark.read.parquet(*paths).createOrReplaceTempView(name)
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
-        self.spark.createDataFrame(table.to_pandas()).createOrReplaceTempView(name)
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
 
     def arrow(self, query: SQL) -> pa.Table:
         return self.spark.sql(self.render(query)).toArrow()
