@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 from functools import cache
 from importlib import resources
@@ -29,9 +30,8 @@ _PMSI = re.compile(r"^T_MCO(\d\d)([A-Z]+)$")
 
 @cache
 def drug_table() -> pa.Table:
-    path = resources.files("hygie") / "data" / "drugs.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter=";"))
+    text = (resources.files("hygie") / "data" / "drugs.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     return pa.table({
         "CIP13": pa.array([int(r["CIP13"]) for r in rows], pa.int64()),
         "ATC": pa.array([r["ATC"] for r in rows], pa.string()),
