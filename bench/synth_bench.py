@@ -19,16 +19,17 @@ import shlex
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections import defaultdict
 from graphlib import TopologicalSorter
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hygie.engine.lake import Dataset, write_parquet
 from hygie.snds.schemas import DATA_ROOT, load_schemas
+from proctree import TreeSampler
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -38,54 +39,16 @@ START, END = "<!-- synth-bench:start -->", "<!-- synth-bench:end -->"
 GB = 1 << 30
 
 
-def tree_memory(root: int) -> tuple[int, int, int]:
-    """(sum of RSS, sum of PSS, process count) in bytes over `root` and all its descendants."""
-    children = defaultdict(list)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended
-        children[int(fields[1])].append(int(stat.parent.name))
-    pids, rss, pss, todo = [], 0, 0, [root]
-    while todo:
-        pid = todo.pop()
-        pids.append(pid)
-        todo.extend(children.get(pid, []))
-    for pid in pids:
-        try:
-            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:
-            continue
-        rss += 1024 * int(re.search(r"^Rss:\s+(\d+)", text, re.M).group(1))  # type: ignore[union-attr]
-        pss += 1024 * int(re.search(r"^Pss:\s+(\d+)", text, re.M).group(1))  # type: ignore[union-attr]
-    return rss, pss, len(pids)
-
-
-class TreeSampler(threading.Thread):
-    """Poll the memory of a process tree every `interval` s and keep the peaks."""
-
-    def __init__(self, pid: int, interval: float = 0.2):
-        super().__init__(daemon=True)
-        self.pid, self.interval, self.done = pid, interval, threading.Event()
-        self.rss = self.pss = self.procs = 0
-
-    def run(self) -> None:
-        while not self.done.wait(self.interval):
-            rss, pss, procs = tree_memory(self.pid)
-            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
-            self.procs = max(self.procs, procs)
-
-
 def generate(gen_cmd: list[str], n: int, args: argparse.Namespace, out: Path) -> dict:
     cmd = [*gen_cmd, "--patients", str(n), "--seed", "1", "--years", args.years, "--out", str(out),
            "--force", *(["--workers", str(args.workers)] if args.workers else [])]
     timefile = out.parent / f"synth-{n}.time"
-    if Path("/usr/bin/time").exists():  # GNU time: the kernel's max RSS of any one process
-        cmd = ["/usr/bin/time", "-f", "%M", "-o", str(timefile), *cmd]
+    timefile.unlink(missing_ok=True)
+    if Path("/usr/bin/time").exists():  # GNU time: max RSS of one process, CPU s of the tree
+        cmd = ["/usr/bin/time", "-f", "%M %U %S", "-o", str(timefile), *cmd]
     print("$", shlex.join(cmd), file=sys.stderr, flush=True)
     with open(out.parent / f"synth-{n}.log", "w") as log:
-        t0 = time.perf_counter()
+        load, t0 = os.getloadavg(), time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         sampler = TreeSampler(proc.pid)
         sampler.start()
@@ -96,30 +59,33 @@ def generate(gen_cmd: list[str], n: int, args: argparse.Namespace, out: Path) ->
         sys.exit(f"generation failed ({rc}); see {log.name}")
     ds = Dataset.open(out)
     rows = {t: ds.rows(t) for t in ds.tables}
-    single = int(timefile.read_text().split()[-1]) * 1024 if timefile.exists() else None
+    kb, user, system = timefile.read_text().split()[-3:] if timefile.exists() else (0, 0, 0)
     return {"seconds": wall, "rows": sum(rows.values()), "tables": rows,
             "files": sum(len(ds.files(t)) for t in ds.tables),
             "bytes": sum(f.stat().st_size for t in ds.tables for f in ds.files(t)),
             "patients_per_s": n / wall, "rows_per_s": sum(rows.values()) / wall,
             "peak_rss_tree": sampler.rss, "peak_pss_tree": sampler.pss,
-            "peak_rss_one_process": single, "max_processes": sampler.procs,
-            "schema_issues": schema_issues(ds), "source": ds.manifest.get("source", {})}
+            "peak_rss_one_process": int(kb) * 1024 or None, "max_processes": sampler.procs,
+            "cpu_seconds": float(user) + float(system) or None, "load_before": load,
+            "schema_issues": schema_issues(ds)}
 
 
 def schema_issues(ds: Dataset) -> list[str]:
-    """Tables whose Parquet schema differs from the SNDS schema (names, order or Arrow types)."""
+    """Tables whose Parquet schema differs from the SNDS schema (names, order, Arrow types).
+    Parquet has no second-unit timestamp, so timestamp[s] is expected back as timestamp[ms]."""
     schemas, issues = load_schemas(), []
-    for table in ds.tables:
-        files = ds.files(table)
+    for table in (t for t in ds.tables if ds.files(t)):
         if table not in schemas:
             issues.append(f"{table}: no SNDS schema")
-        elif files:
-            got, want = pq.read_schema(files[0]), schemas.table(table).arrow_schema()
-            if not got.remove_metadata().equals(want):
-                diff = [f"{f.name}:{f.type}" for f in got if want.get_field_index(f.name) < 0
-                        or want.field(f.name).type != f.type]
-                missing = [n for n in want.names if n not in got.names]
-                issues.append(f"{table}: differs from schema {diff[:5]} missing {missing[:5]}")
+            continue
+        got = pq.read_schema(ds.files(table)[0]).remove_metadata()
+        want = pa.schema([f.with_type(pa.timestamp("ms")) if f.type == pa.timestamp("s") else f
+                          for f in schemas.table(table).arrow_schema()])
+        if not got.equals(want):
+            diff = [f"{f.name}: {f.type}" for f in got
+                    if f.name not in want.names or want.field(f.name).type != f.type]
+            missing = [n for n in want.names if n not in got.names]
+            issues.append(f"{table}: unexpected {diff[:5]}, missing {missing[:5]}")
     return issues
 
 
@@ -177,7 +143,10 @@ def tsfaker(ds: Dataset, cap: int, scratch: Path) -> dict:
         raw["name"], keep = table, []
         for fk, parsed in zip(raw.get("foreignKeys") or [], schema.foreign_keys, strict=True):
             fk["reference"]["resource"] = parsed.table  # T_MCOaaB -> T_MCO21B in a yearly table
-            (keep if parsed.table in rows and parsed.table != table else dropped).append(fk)
+            if parsed.table in rows and parsed.table != table:
+                keep.append(fk)
+            else:
+                dropped.append(f"{table}({','.join(parsed.fields)}) -> {parsed.table}")
         raw.pop("foreignKeys", None)
         if keep:  # tsfaker rejects an empty list
             raw["foreignKeys"] = keep
@@ -188,18 +157,21 @@ def tsfaker(ds: Dataset, cap: int, scratch: Path) -> dict:
             "tables": [[t, min(rows[t], cap)] for t in order]}
     (scratch / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     print(f"tsfaker: {len(order)} tables, at most {cap} rows each", file=sys.stderr, flush=True)
-    proc = subprocess.run([str(tsfaker_python()), str(BENCH / "tsfaker_driver.py"),
-                           str(scratch / "spec.json")], capture_output=True, text=True)
+    per = {}
+    with (scratch / "tsfaker.log").open("w") as log, subprocess.Popen(
+            [tsfaker_python(), BENCH / "tsfaker_driver.py", scratch / "spec.json"],
+            stdout=subprocess.PIPE, stderr=log, text=True) as proc:
+        for line in proc.stdout or ():
+            r = json.loads(line)
+            per[r["table"]] = {**r, "rows_per_s": r["rows"] / r["seconds"]}
+            print(f"  {r['table']}: {r['rows']} rows in {r['seconds']:.1f} s", file=sys.stderr)
     if proc.returncode:
-        sys.exit(f"tsfaker failed:\n{proc.stderr[-3000:]}")
-    per = {r["table"]: r for r in map(json.loads, proc.stdout.splitlines())}
-    for r in per.values():
-        r["rows_per_s"] = r["rows"] / r["seconds"]
+        sys.exit(f"tsfaker failed; see {log.name}")
     made, secs = sum(r["rows"] for r in per.values()), sum(r["seconds"] for r in per.values())
     full = sum(rows[t] / per[t]["rows_per_s"] for t in per)  # projected time for all the rows
     return {"cap": cap, "rows": made, "seconds": secs, "rows_per_s_measured": made / secs,
             "projected_seconds_full": full, "rows_per_s": sum(rows.values()) / full,
-            "dropped_foreign_keys": len(dropped), "tables": per}
+            "dropped_foreign_keys": dropped, "tables": per}
 
 
 def machine() -> dict:
@@ -216,15 +188,16 @@ def fmt(value: float | None, spec: str = ",.0f", suffix: str = "") -> str:
 
 def markdown(runs: dict) -> str:
     ok = {True: "yes", False: "**NO**"}
-    gen = ["| patients | years | workers | tables | rows | time (s) | patients/s | rows/s "
-           "| peak RSS tree / PSS tree / one process (GB) |", "|" + "---:|" * 9]
+    gen = ["| patients | years | workers | tables | rows | time (s) | CPU (s) | patients/s | rows/s "
+           "| peak RSS tree / PSS tree / one process (GB) |", "|" + "---:|" * 10]
     cmp = ["| patients | write limit rows/s | gen / limit (>= 0.30) | tsfaker rows/s "
            "| gen / tsfaker (>= 50) | gen per worker / tsfaker | RSS <= 4 GB |", "|" + "---:|" * 7]
     for n, r in sorted(runs.items(), key=lambda kv: int(kv[0])):
         g, w, t = r["generation"], r.get("write_limit"), r.get("tsfaker")
         one = g["peak_rss_one_process"] and g["peak_rss_one_process"] / GB
         gen.append(f"| {int(n):,} | {r['years']} | {r['workers']} | {len(g['tables'])} "
-                   f"| {g['rows']:,} | {g['seconds']:.1f} | {g['patients_per_s']:,.0f} "
+                   f"| {g['rows']:,} | {g['seconds']:.1f} | {fmt(g.get('cpu_seconds'), '.1f')} "
+                   f"| {g['patients_per_s']:,.0f} "
                    f"| {g['rows_per_s']:,.0f} | {g['peak_rss_tree'] / GB:.2f} / "
                    f"{g['peak_pss_tree'] / GB:.2f} / {fmt(one, '.2f')} |")
         ratio = g["rows_per_s"] / w["rows_per_s"] if w else None
@@ -235,35 +208,36 @@ def markdown(runs: dict) -> str:
                    f"| {fmt(speed, ',.0f', speed and 'x ' + ok[speed >= 50])} "
                    f"| {fmt(speed and speed / r['workers'], ',.0f', 'x')} "
                    f"| {ok[g['peak_rss_tree'] <= 4 * GB]} |")
-    last = runs[max(runs, key=int)]
-    tsf = (last.get("tsfaker") or {}).get("tables", {})
+    big = max(runs, key=int)
+    tsf = (runs[big].get("tsfaker") or {}).get("tables", {})
     per = ["| table | rows | tsfaker rows/s |", "|---|---:|---:|"]
     per += [f"| {table} | {rows:,} | {fmt(tsf.get(table, {}).get('rows_per_s'))} |"
-            for table, rows in last["generation"]["tables"].items()]
-    issues = [f"- {n} patients: {i}" for n, r in runs.items()
+            for table, rows in runs[big]["generation"]["tables"].items()]
+    issues = [f"- {int(n):,} patients: {i}" for n, r in runs.items()
               for i in r["generation"]["schema_issues"]] or ["- none"]
+    how = [f"- {int(n):,} patients, {r['date']}, code {r['git']}: `{r['command']}`"
+           for n, r in sorted(runs.items(), key=lambda kv: int(kv[0])) if "command" in r]
     return "\n".join(["### Generation", "", *gen, "", "### Against the write limit and tsfaker",
-                      "", *cmp, "", f"### Tables ({int(max(runs, key=int)):,} patients)", "",
-                      *per, "", "Parquet schema differences from the SNDS schemas:", "", *issues])
+                      "", *cmp, "", f"### Tables ({int(big):,} patients)", "", *per, "",
+                      "Parquet schema differences from the SNDS schemas:", "", *issues, "",
+                      "Runs:", "", *how])
 
 
 def record(results: dict) -> None:
     m = results["machine"]
     section = "\n".join([
         START, "## Synthetic SNDS generation (`hygie synth`)", "",
-        f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']}, "
-        f"{m['platform']}. Reproduce: `{results['command']}`. Method and caveats: bench/README.md.",
-        "", markdown(results["runs"]), END])
-    if not DOC.exists():
-        DOC.parent.mkdir(exist_ok=True)
-        DOC.write_text("# Benchmarks\n\nMeasured numbers, each section rewritten by its script "
-                       "(`--record`). Section headers give the machine: `nproc`, CPU model from "
-                       "/proc/cpuinfo, RAM, Python version, and the command to reproduce.\n\n")
-    text = DOC.read_text(encoding="utf-8")
+        f"Machine: `nproc` {m['nproc']} ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']}, "
+        f"{m['platform']}. Method and caveats: [bench/README.md](../bench/README.md).", "",
+        markdown(results["runs"]), END])
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else (
+        "# Benchmarks\n\nMeasured numbers. Each section is rewritten by its script with "
+        "`--record`, and names the machine and the command that reproduces it.\n")
     if START in text and END in text:
         text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(text, encoding="utf-8")
 
 
@@ -271,9 +245,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--patients", type=int, nargs="+", default=[100_000, 1_000_000])
     p.add_argument("--years", default="2019-2023")
-    p.add_argument("--workers", type=int, help="passed to hygie synth (default: its own)")
+    p.add_argument("--workers", type=int, help="passed to hygie synth (default: nproc)")
     p.add_argument("--out", type=Path, default=BENCH / "out", help="scratch folder")
-    p.add_argument("--tsfaker-cap", type=int, default=20_000, help="max rows per table (0: skip)")
+    p.add_argument("--tsfaker-cap", type=int, default=50_000, help="max rows per table (0: skip)")
     p.add_argument("--no-write-limit", action="store_true")
     p.add_argument("--results", type=Path, default=BENCH / "results" / "synth.json")
     p.add_argument("--record", action="store_true", help="rewrite docs/benchmarks.md")
@@ -283,13 +257,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     results = json.loads(args.results.read_text()) if args.results.exists() else {"runs": {}}
     results["machine"] = machine()
-    results["command"] = "python bench/synth_bench.py " + shlex.join(sys.argv[1:])
+    git = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip()
     for n in args.patients:
         out = (args.out / f"synth-{n}").absolute()
-        gen = generate(shlex.split(args.generator), n, args, out)
-        src = gen["source"] if isinstance(gen["source"], dict) else {}
-        workers = args.workers or src.get("workers") or len(os.sched_getaffinity(0))
-        run = {"years": args.years, "workers": workers, "generation": gen}
+        workers = args.workers or len(os.sched_getaffinity(0))
+        run = {"years": args.years, "workers": workers, "date": time.strftime("%Y-%m-%d %H:%M"),
+               "git": git, "command": "python bench/synth_bench.py " + shlex.join(sys.argv[1:]),
+               "generation": generate(shlex.split(args.generator), n, args, out)}
         if not args.no_write_limit:
             run["write_limit"] = write_limit(Dataset.open(out), workers, args.out / f"wl-{n}")
         if args.tsfaker_cap:
