@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/synth_bench.py --patients 100000 1000000 --record
 
 lock:
 	uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11

@@ -51,7 +51,7 @@ def prevalence_table(snds: Dataset, truth: Dataset) -> Table:
     for r in prevalence(snds, truth):
         def share(k: int, n: int = r.people) -> str:
             return f"{k / n:.0%}" if n else "-"
-        table.add_row(r.label, f"{r.people:,}", f"{r.prevalence:.2%}", share(r.with_ald),
+        table.add_row(r.condition, f"{r.people:,}", f"{r.prevalence:.2%}", share(r.with_ald),
                       share(r.with_drug), share(r.with_stay))
     return table
 
