@@ -83,6 +83,14 @@ class Engine(ABC):
     def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
         """HMAC-SHA256 of a text expression, as lower-case hex, inside the engine."""
 
+    @abstractmethod
+    def materialize(self, name: str, query: SQL) -> None:
+        """Compute a query once and keep it as a temporary table `name` (e.g. hashed ids)."""
+
+    @abstractmethod
+    def drop(self, name: str) -> None:
+        """Forget a temporary table or view."""
+
     def scalar(self, query: SQL) -> Any:
         table = self.arrow(query)
         return table.column(0)[0].as_py() if table.num_rows else None
@@ -130,6 +138,16 @@ class DuckDBEngine(Engine):
         from hygie.engine.lake import write_parquet
 
         write_parquet(self.arrow(query), path)
+
+    def materialize(self, name: str, query: SQL) -> None:
+        table = exp.to_identifier(name, quoted=True)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table.sql('duckdb')} AS "
+                         f"{self.render(query)}")
+
+    def drop(self, name: str) -> None:
+        ident = exp.to_identifier(name, quoted=True).sql("duckdb")
+        self.con.execute(f"DROP TABLE IF EXISTS {ident}")
+        self.con.execute(f"DROP VIEW IF EXISTS {ident}")
 
     def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
         ipad, opad = hmac_pads(key)
@@ -193,6 +211,14 @@ class SparkEngine(Engine):
         from hygie.engine.lake import write_parquet
 
         write_parquet(self.arrow(query), path)
+
+    def materialize(self, name: str, query: SQL) -> None:
+        self.drop(name)
+        self.spark.sql(self.render(query)).cache().createOrReplaceTempView(name)
+
+    def drop(self, name: str) -> None:
+        if self.spark.catalog.tableExists(name):
+            self.spark.catalog.dropTempView(name)
 
     def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
         ipad, opad = hmac_pads(key)

@@ -1,0 +1,1 @@
+"""Provisioning: from an authorised scope to the project's pseudonymised extract."""

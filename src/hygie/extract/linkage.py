@@ -1,0 +1,93 @@
+"""How each SNDS table reaches a person, a date and a row key, for extraction.
+
+Each supported table gives a query over the views of `hygie.snds.views` returning its own columns
+(as `t.*`) plus:
+
+- PERSON_KEY: the individual (BEN_NIR_ANO), through PERSON_MAP for DCIR and referentials, through
+  ER_PRS_F's nine keys for DCIR detail tables, through the stay's T_MCOaaC row and PMSI_PERSON_MAP
+  for PMSI tables (stays of twins sharing a pseudo-NIR do not link and are counted as dropped);
+- DATE_FROM, DATE_TO: the span the row covers, to keep the rows that overlap the period;
+- ROW_KEY: the text of the row's key (nine DCIR keys, or year + establishment + stay number) that the
+  extractor turns into a keyed LINE_ID or STAY_ID.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+
+from hygie.engine.engines import parse
+
+DCIR_KEYS = ("DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
+             "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF")
+DCIR_DETAILS = frozenset({"ER_PHA_F", "ER_BIO_F", "ER_CAM_F", "ER_UCD_F", "ER_ETE_F", "ER_TIP_F"})
+_PMSI = re.compile(r"^T_MCO(\d\d)([A-Z]+)$")
+_SAFE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _key_text(alias: str, columns: tuple[str, ...]) -> str:
+    parts = ", ".join(f"coalesce(CAST({alias}.{c} AS VARCHAR), '')" for c in columns)
+    return f"concat_ws('|', {parts})"
+
+
+def supported(table: str) -> bool:
+    m = _PMSI.match(table)
+    return (table in {"IR_BEN_R", "ER_PRS_F", "IR_IMB_R", "KI_CCI_R"} or table in DCIR_DETAILS
+            or bool(m and m.group(2) in {"B", "C", "D", "A"}))
+
+
+def row_key_name(table: str) -> str | None:
+    if table == "ER_PRS_F" or table in DCIR_DETAILS:
+        return "LINE_ID"
+    if _PMSI.match(table):
+        return "STAY_ID"
+    return None
+
+
+def linked(table: str) -> exp.Query:
+    """The table's rows with PERSON_KEY, DATE_FROM, DATE_TO and ROW_KEY (see module doc)."""
+    if not _SAFE.match(table) or not supported(table):
+        raise ValueError(f"{table}: not linkable for extraction")
+    none = "CAST(NULL AS DATE)"
+    if table == "IR_BEN_R":
+        sql = (f"SELECT t.*, m.PERSON_KEY, {none} AS DATE_FROM, {none} AS DATE_TO, "
+               "CAST(NULL AS VARCHAR) AS ROW_KEY FROM IR_BEN_R t JOIN PERSON_MAP m "
+               "ON m.BEN_NIR_PSA = t.BEN_NIR_PSA AND m.BEN_RNG_GEM = t.BEN_RNG_GEM")
+    elif table == "ER_PRS_F":
+        sql = (f"SELECT t.*, m.PERSON_KEY, t.EXE_SOI_DTD AS DATE_FROM, t.EXE_SOI_DTD AS DATE_TO, "
+               f"{_key_text('t', DCIR_KEYS)} AS ROW_KEY FROM ER_PRS_F t JOIN PERSON_MAP m "
+               "ON m.BEN_NIR_PSA = t.BEN_NIR_PSA AND m.BEN_RNG_GEM = t.BEN_RNG_GEM")
+    elif table in DCIR_DETAILS:
+        on = " AND ".join(f"p.{k} = t.{k}" for k in DCIR_KEYS)
+        sql = (f"SELECT t.*, m.PERSON_KEY, p.EXE_SOI_DTD AS DATE_FROM, p.EXE_SOI_DTD AS DATE_TO, "
+               f"{_key_text('t', DCIR_KEYS)} AS ROW_KEY FROM {table} t JOIN ER_PRS_F p ON {on} "
+               "JOIN PERSON_MAP m ON m.BEN_NIR_PSA = p.BEN_NIR_PSA AND m.BEN_RNG_GEM = p.BEN_RNG_GEM")
+    elif table == "IR_IMB_R":
+        sql = ("SELECT t.*, m.PERSON_KEY, t.IMB_ALD_DTD AS DATE_FROM, t.IMB_ALD_DTF AS DATE_TO, "
+               "CAST(NULL AS VARCHAR) AS ROW_KEY FROM IR_IMB_R t JOIN PERSON_MAP m "
+               "ON m.BEN_NIR_PSA = t.BEN_NIR_PSA AND m.BEN_RNG_GEM = t.BEN_RNG_GEM")
+    elif table == "KI_CCI_R":
+        sql = ("SELECT t.*, m.PERSON_KEY, t.BEN_DCD_DTE AS DATE_FROM, t.BEN_DCD_DTE AS DATE_TO, "
+               "CAST(NULL AS VARCHAR) AS ROW_KEY FROM KI_CCI_R t JOIN "
+               "(SELECT DISTINCT BEN_IDT_ANO, BEN_NIR_ANO AS PERSON_KEY FROM IR_BEN_R) m "
+               "ON m.BEN_IDT_ANO = t.BEN_IDT_ANO")
+    else:
+        m = _PMSI.match(table)
+        assert m
+        stay = (f"concat_ws('|', '{m.group(1)}', CAST(t.ETA_NUM AS VARCHAR), "
+                "CAST(t.RSA_NUM AS VARCHAR))")
+        if m.group(2) == "C":
+            sql = (f"SELECT t.*, m.PERSON_KEY, t.EXE_SOI_DTD AS DATE_FROM, "
+                   f"t.EXE_SOI_DTF AS DATE_TO, {stay} AS ROW_KEY FROM {table} t "
+                   "JOIN PMSI_PERSON_MAP m ON m.NIR_ANO_17 = t.NIR_ANO_17")
+        else:
+            c = f"T_MCO{m.group(1)}C"
+            sql = (f"SELECT t.*, m.PERSON_KEY, c.EXE_SOI_DTD AS DATE_FROM, "
+                   f"c.EXE_SOI_DTF AS DATE_TO, {stay} AS ROW_KEY FROM {table} t "
+                   f"JOIN {c} c ON CAST(c.ETA_NUM AS VARCHAR) = CAST(t.ETA_NUM AS VARCHAR) "
+                   "AND CAST(c.RSA_NUM AS VARCHAR) = CAST(t.RSA_NUM AS VARCHAR) "
+                   "JOIN PMSI_PERSON_MAP m ON m.NIR_ANO_17 = c.NIR_ANO_17")
+    query = parse(sql)
+    assert isinstance(query, exp.Query)
+    return query

@@ -1,0 +1,166 @@
+"""Turn an authorisation into data: the project's extract.
+
+For each table of the scope: link rows to people, keep the cohort's people, drop everyone in the
+opposition register, keep the rows overlapping the period, replace every identifier by the
+project's pseudonym (PSEUDO_ID) and row keys by keyed LINE_ID/STAY_ID, keep only the allowed
+columns, sort, and write Parquet into a lake dataset whose manifest carries the provenance (scope
+hash, input dataset, code version, engine, rows and people dropped at each step). The output
+appears only when complete; a rerun gives the same bytes, on DuckDB or Spark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from hygie.engine.engines import Engine, open_engine, parse
+from hygie.engine.lake import Dataset, DatasetWriter, check_target, sha256_file, write_parquet
+from hygie.extract.linkage import linked, row_key_name
+from hygie.extract.scope import Scope
+from hygie.pseudo.keys import Secret
+from hygie.pseudo.oppositions import OppositionRegister
+from hygie.pseudo.pseudonyms import build_mapping
+from hygie.snds.schemas import load_schemas
+from hygie.snds.views import attach_snds
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ExtractReport:
+    cohort_people: int = 0
+    opposed_people: int = 0
+    released_people: int = 0
+    tables: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def cohort_people(scope: Scope, engine: Engine) -> pa.Table:
+    """PERSON_KEY of the cohort named by the scope (the targeting language compiles it)."""
+    from hygie.cohorts import Cohort
+
+    cohort = Cohort.from_yaml(scope.cohort_path)
+    people = cohort.people(engine)
+    return people.select(["PERSON_KEY"])
+
+
+def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
+            register: OppositionRegister, engine: Engine | None = None, force: bool = False,
+            progress: Progress | None = None) -> tuple[Dataset, ExtractReport]:
+    scope.check(dataset)
+    check_target(Path(out), force=force)
+    project_key = secret.project_key(scope.project)
+    own = engine is None
+    eng = engine or open_engine(scope.engine)
+    report = ExtractReport()
+    say = progress or (lambda _: None)
+    try:
+        say("linking the dataset")
+        attach_snds(eng, dataset)
+        eng.register_arrow("OPPOSITION_REGISTER", register.table())
+        say("targeting the cohort")
+        eng.register_arrow("COHORT_RAW", cohort_people(scope, eng))
+        report.cohort_people = int(eng.scalar("SELECT count(DISTINCT PERSON_KEY) FROM COHORT_RAW"))
+        # Objectors are found by hashing each cohort member once with the opposition key.
+        opp_key = secret.opposition_key()
+        eng.materialize("COHORT", exp.select("c.PERSON_KEY").distinct().from_(
+            exp.to_table("COHORT_RAW").as_("c")).where(exp.Not(this=exp.Exists(
+                this=exp.select(exp.Literal.number(1)).from_(
+                    exp.to_table("OPPOSITION_REGISTER").as_("r")).where(exp.EQ(
+                        this=exp.column("OPPOSITION_HASH", table="r"),
+                        expression=eng.hmac_sha256(opp_key, exp.column("PERSON_KEY", table="c"))
+                    ))))))
+        report.released_people = int(eng.scalar("SELECT count(*) FROM COHORT"))
+        report.opposed_people = report.cohort_people - report.released_people
+        build_mapping(eng, "PSEUDONYMS", exp.select("PERSON_KEY").from_("COHORT"), project_key)
+        source = {"scope_sha256": scope.digest(), "scope": scope.model_dump(mode="json"),
+                  "project": scope.project, "engine": eng.name,
+                  "input": {"path": str(dataset.path),
+                            "manifest_sha256": sha256_file(dataset.path / "manifest.json"),
+                            "kind": dataset.manifest.get("kind"),
+                            "schema_version": dataset.manifest.get("schema_version"),
+                            "source": dataset.manifest.get("source")}}
+        with DatasetWriter(Path(out), kind="extract", source=source,
+                           schema_version=dataset.manifest.get("schema_version", ""),
+                           force=force) as writer:
+            for table, columns in scope.tables.items():
+                say(f"extracting {table}")
+                result, counts = _extract_table(eng, scope, table, columns, project_key)
+                write_parquet(result, writer.part_path(table, 0))
+                report.tables[table] = counts
+            ds = writer.commit({"provenance": {
+                "cohort_people": report.cohort_people,
+                "opposed_people_dropped": report.opposed_people,
+                "released_people": report.released_people,
+                "tables": report.tables}})
+        return ds, report
+    finally:
+        for name in ("COHORT", "PSEUDONYMS"):
+            eng.drop(name)
+        if own:
+            eng.close()
+
+
+def _extract_table(eng: Engine, scope: Scope, table: str, columns: list[str],
+                   project_key: bytes) -> tuple[pa.Table, dict[str, int]]:
+    base = linked(table).subquery("l")
+    start = exp.Literal.string(scope.period.start.isoformat())
+    end = exp.Literal.string(scope.period.end.isoformat())
+    date_from, date_to = exp.column("DATE_FROM", table="l"), exp.column("DATE_TO", table="l")
+    in_period = exp.and_(
+        exp.or_(date_from.is_(exp.null()), date_from <= exp.cast(end, "DATE")),
+        exp.or_(date_to.is_(exp.null()), date_to >= exp.cast(start, "DATE")))
+    key_name = row_key_name(table)
+    select: list[exp.Expr] = [exp.column("PSEUDO_ID", table="ps")]
+    if key_name:
+        select.append(exp.alias_(eng.hmac_sha256(project_key, exp.column("ROW_KEY", table="l")),
+                                 key_name))
+    select += [exp.column(c, table="l", quoted=True) for c in columns]
+    query = (exp.select(*select).from_(base)
+             .join(exp.to_table("PSEUDONYMS").as_("ps"),
+                   on=exp.column("PERSON_KEY", table="ps").eq(exp.column("PERSON_KEY", table="l")))
+             .where(in_period))
+    result = eng.arrow(query)
+    tally = parse(
+        "SELECT count(*), count(c.PERSON_KEY), count(k.PERSON_KEY) FROM l "
+        "LEFT JOIN (SELECT DISTINCT PERSON_KEY FROM COHORT_RAW) c ON c.PERSON_KEY = l.PERSON_KEY "
+        "LEFT JOIN COHORT k ON k.PERSON_KEY = l.PERSON_KEY")
+    tally = tally.transform(lambda n: base if isinstance(n, exp.Table) and n.name == "l" else n)
+    linked_rows, in_cohort, kept = eng.arrow(tally).to_pylist()[0].values()
+    total = int(eng.scalar(exp.select(exp.func("count", exp.Star())).from_(
+        exp.to_table(table, quoted=True))))
+    counts = {
+        "rows_in_table": total,
+        "rows_not_linked_to_one_person": total - int(linked_rows),
+        "rows_of_people_outside_the_cohort": int(linked_rows) - int(in_cohort),
+        "rows_of_opposed_people": int(in_cohort) - int(kept),
+        "rows_outside_the_period": int(kept) - result.num_rows,
+        "rows_released": result.num_rows,
+    }
+    return _canonical(result, table, columns, key_name), counts
+
+
+def _canonical(result: pa.Table, table: str, columns: list[str], key_name: str | None) -> pa.Table:
+    """Same types and row order on every engine, so both write the same bytes."""
+    schema = load_schemas().table(table)
+    fields = [pa.field("PSEUDO_ID", pa.string())]
+    if key_name:
+        fields.append(pa.field(key_name, pa.string()))
+    fields += [pa.field(c, schema.field(c).arrow_type) for c in columns]
+    target = pa.schema(fields)
+    arrays = [_cast(result.column(i), f.type) for i, f in enumerate(target)]
+    table_ = pa.Table.from_arrays(arrays, schema=target)
+    order = [(f.name, "ascending") for f in target]
+    indices = pc.sort_indices(table_, sort_keys=order, null_placement="at_end")
+    return table_.take(indices).combine_chunks()
+
+
+def _cast(column: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        column = column.cast(pa.timestamp(column.type.unit))
+    return column.cast(to)
+
