@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from hygie.extract.cli import extract_command, oppositions_app
 from hygie.snds.cli import snds_app
 from hygie.synth.cli import synth
 
@@ -13,6 +14,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Hygie: a national health data hub on one laptop or a cluster.")
 app.add_typer(snds_app, name="snds")
 app.command("synth")(synth)
+app.command("extract")(extract_command)
+app.add_typer(oppositions_app, name="oppositions")
 
 
 @app.command()
