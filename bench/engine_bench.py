@@ -1,0 +1,173 @@
+"""Benchmarks of the data engine on a synthetic SNDS, each against a reference run side by side.
+
+1. Re-keying a claims table: Hygie's extraction path (ER_PRS_F linked to its person through
+   PERSON_MAP, then joined to the materialised project pseudonyms) against a plain join of the
+   same table to a precomputed (BEN_NIR_PSA, BEN_RNG_GEM) -> PSEUDO_ID mapping. Both write the
+   same columns into a temporary table. Requirement: at most 1.3x.
+2. Hashing the distinct person identifiers: HMAC-SHA256 in DuckDB SQL (and Spark local) against
+   Python's `hmac` on the same values.
+3. Targeting: a cohort definition compiled by `hygie.cohorts` against an equivalent hand-written
+   DuckDB query in the same process (requirement: at most 1.1x), when the cohorts package exists.
+
+Usage: python bench/engine_bench.py [--data bench/out/synth-1000000] [--record] [--spark]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlglot import exp
+
+from hygie.engine.engines import DuckDBEngine, Engine, SparkEngine
+from hygie.engine.lake import Dataset
+from hygie.pseudo.keys import Secret
+from hygie.pseudo.pseudonyms import build_mapping
+from hygie.snds.views import attach_snds
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- engine-bench:start -->", "<!-- engine-bench:end -->"
+SECRET = Secret(bytes(range(32)))
+KEY = SECRET.project_key("bench")
+
+
+def timed(fn, repeat: int) -> float:
+    """Median wall time of `repeat` runs (after one warm-up run)."""
+    fn()
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t0)
+    return statistics.median(runs)
+
+
+def rekey(engine: Engine, repeat: int) -> dict:
+    build_mapping(engine, "PSEUDONYMS", exp.select("PERSON_KEY").from_("PERSON_MAP"), KEY)
+    engine.materialize("PRECOMPUTED", "SELECT m.BEN_NIR_PSA, m.BEN_RNG_GEM, p.PSEUDO_ID "
+                                      "FROM PERSON_MAP m JOIN PSEUDONYMS p USING (PERSON_KEY)")
+    hygie = ("SELECT ps.PSEUDO_ID, t.EXE_SOI_DTD, t.PRS_NAT_REF, t.PRS_ACT_QTE FROM ER_PRS_F t "
+             "JOIN PERSON_MAP m ON m.BEN_NIR_PSA = t.BEN_NIR_PSA AND m.BEN_RNG_GEM = t.BEN_RNG_GEM "
+             "JOIN PSEUDONYMS ps ON ps.PERSON_KEY = m.PERSON_KEY")
+    plain = ("SELECT p.PSEUDO_ID, t.EXE_SOI_DTD, t.PRS_NAT_REF, t.PRS_ACT_QTE FROM ER_PRS_F t "
+             "JOIN PRECOMPUTED p ON p.BEN_NIR_PSA = t.BEN_NIR_PSA AND p.BEN_RNG_GEM = t.BEN_RNG_GEM")
+    rows = int(engine.scalar("SELECT count(*) FROM ER_PRS_F"))
+    t_hygie = timed(lambda: engine.materialize("SINK", hygie), repeat)
+    t_plain = timed(lambda: engine.materialize("SINK", plain), repeat)
+    engine.drop("SINK")
+    return {"rows": rows, "hygie_s": t_hygie, "plain_join_s": t_plain,
+            "ratio": t_hygie / t_plain}
+
+
+def hashing(engine: Engine, repeat: int, python: bool) -> dict:
+    ids = engine.arrow("SELECT DISTINCT PERSON_KEY FROM PERSON_MAP").column(0).to_pylist()
+    engine.register_arrow("IDS", __import__("pyarrow").table({"PERSON_KEY": ids}))
+    q = exp.select(exp.alias_(engine.hmac_sha256(KEY, exp.column("PERSON_KEY")), "H")).from_("IDS")
+    t_sql = timed(lambda: engine.materialize("HASHED", q), repeat)
+    out = {"ids": len(ids), "engine_s": t_sql, "engine_per_s": len(ids) / t_sql}
+    if python:
+        t_py = timed(lambda: [hmac.new(KEY, v.encode(), hashlib.sha256).hexdigest() for v in ids],
+                     repeat)
+        out.update(python_s=t_py, python_per_s=len(ids) / t_py)
+    engine.drop("HASHED")
+    return out
+
+
+def targeting(engine: Engine, repeat: int) -> dict | None:
+    try:
+        from cohort_bench import compare  # bench/cohort_bench.py, next to this file
+    except ImportError:
+        return None
+    return compare(engine, repeat)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), "?")
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
+    return (f"`nproc` {subprocess.check_output(['nproc']).decode().strip()} ({cpu}), "
+            f"{mem:.1f} GB RAM, Python {platform.python_version()}")
+
+
+def record(results: dict, command: str) -> None:
+    lines = [START, "## Data engine (`hygie.engine`, `hygie.pseudo`, `hygie.cohorts`)", "",
+             f"Machine: {machine()}. Data: {results['data']} ({results['patients']:,} patients). "
+             f"Command: `{command}`. Median of {results['repeat']} runs after a warm-up.", "",
+             "| measure | engine | Hygie (s) | reference (s) | ratio | requirement |",
+             "|---|---|---:|---:|---:|---|"]
+    for name, r in results["engines"].items():
+        rk = r["rekey"]
+        lines.append(f"| re-key ER_PRS_F ({rk['rows']:,} rows) | {name} | {rk['hygie_s']:.2f} | "
+                     f"{rk['plain_join_s']:.2f} (plain join to a precomputed mapping) | "
+                     f"{rk['ratio']:.2f} | <= 1.3 {'yes' if rk['ratio'] <= 1.3 else 'NO'} |")
+        tg = r.get("targeting")
+        if tg:
+            lines.append(f"| targeting `{tg['cohort']}` | {name} | {tg['hygie_s']:.2f} | "
+                         f"{tg['hand_s']:.2f} (hand-written SQL) | {tg['ratio']:.2f} | "
+                         f"<= 1.1 {'yes' if tg['ratio'] <= 1.1 else 'NO'} |")
+    lines += ["", "| hashing distinct identifiers | ids | engine ids/s | Python `hmac` ids/s |",
+              "|---|---:|---:|---:|"]
+    for name, r in results["engines"].items():
+        h = r["hashing"]
+        py = f"{h['python_per_s']:,.0f}" if "python_per_s" in h else "-"
+        lines.append(f"| HMAC-SHA256 in {name} SQL | {h['ids']:,} | {h['engine_per_s']:,.0f} | {py} |")
+    lines.append(END)
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    if START in text:
+        head, rest = text.split(START, 1)
+        text = head + "\n".join(lines) + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
+    DOC.write_text(text)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--data", type=Path, default=BENCH / "out" / "synth-1000000")
+    ap.add_argument("--patients", type=int, default=1_000_000, help="generated if --data is absent")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--spark", action="store_true", help="also run on Spark local mode")
+    ap.add_argument("--record", action="store_true")
+    args = ap.parse_args()
+    if not (args.data / "manifest.json").exists():
+        subprocess.run([sys.executable, "-m", "hygie.cli", "synth", "--patients", str(args.patients),
+                        "--out", str(args.data), "--force"], check=True)
+    ds = Dataset.open(args.data)
+    results = {"data": str(args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT)
+                           else args.data),
+               "patients": ds.manifest["source"]["parameters"]["patients"],
+               "repeat": args.repeat, "engines": {}}
+    engines: list[tuple[str, type[Engine]]] = [("duckdb", DuckDBEngine)]
+    if args.spark:
+        engines.append(("spark", SparkEngine))
+    for name, cls in engines:
+        eng = cls()
+        try:
+            attach_snds(eng, ds)
+            r = {"rekey": rekey(eng, args.repeat),
+                 "hashing": hashing(eng, args.repeat, python=name == "duckdb")}
+            tg = targeting(eng, args.repeat)
+            if tg:
+                r["targeting"] = tg
+            results["engines"][name] = r
+            print(name, json.dumps(r, indent=1), flush=True)
+        finally:
+            eng.close()
+    (BENCH / "results").mkdir(exist_ok=True)
+    (BENCH / "results" / "engine.json").write_text(json.dumps(results, indent=1))
+    if args.record:
+        record(results, "python bench/engine_bench.py " + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
