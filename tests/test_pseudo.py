@@ -105,3 +105,12 @@ def test_opposition_register_keeps_keyed_hashes_only(tmp_path):
     # A plain hash of the identifier is not what is stored: the key matters.
     assert hashlib.sha256(b"PERSON-1").hexdigest() not in hashes
     assert [p.name for p in tmp_path.iterdir()] == ["oppositions.parquet"]
+
+
+def test_key_material_never_appears_in_sql_text(engine):
+    from hygie.engine.engines import hmac_pads
+
+    key = SECRET.project_key("p")
+    text = engine.render(exp.select(engine.hmac_sha256(key, exp.column("x"))).from_("V")).lower()
+    for material in (key, *hmac_pads(key), SECRET.value):
+        assert material.hex() not in text

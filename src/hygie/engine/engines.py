@@ -8,7 +8,9 @@ written to Parquet.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from pathlib import Path
@@ -51,6 +53,24 @@ class Engine(ABC):
     def render(self, query: SQL) -> str:
         expr = parse(query) if isinstance(query, str) else query
         return expr.sql(dialect=self.dialect)
+
+    # Key material (HMAC pads) travels as bound parameters, never as SQL text: query text may show
+    # up in logs, errors or `hygie cohort sql`, and the pads would reveal the key.
+    @property
+    def params(self) -> dict[str, bytes]:
+        if not hasattr(self, "_params"):
+            self._params: dict[str, bytes] = {}
+        return self._params
+
+    def key_placeholders(self, key: bytes) -> tuple[exp.Placeholder, exp.Placeholder]:
+        ipad, opad = hmac_pads(key)
+        tag = "k" + hashlib.sha256(b"hygie-bound-key" + key).hexdigest()[:16]
+        self.params[f"{tag}_i"], self.params[f"{tag}_o"] = ipad, opad
+        return exp.Placeholder(this=f"{tag}_i"), exp.Placeholder(this=f"{tag}_o")
+
+    def bound(self, text: str) -> dict[str, bytes]:
+        """The parameters a rendered query refers to (`$name` on DuckDB, `:name` on Spark)."""
+        return {k: v for k, v in self.params.items() if re.search(rf"[$:]{k}\b", text)}
 
     def attach(self, dataset: Dataset, tables: Iterable[str] | None = None,
                prefix: str = "") -> list[str]:
@@ -129,10 +149,12 @@ class DuckDBEngine(Engine):
         self.con.register(name, table)
 
     def arrow(self, query: SQL) -> pa.Table:
-        return self.con.sql(self.render(query)).to_arrow_table()
+        text = self.render(query)
+        return self.con.sql(text, params=self.bound(text) or None).to_arrow_table()
 
     def execute(self, query: SQL) -> None:
-        self.con.execute(self.render(query))
+        text = self.render(query)
+        self.con.execute(text, self.bound(text) or None)
 
     def write_parquet(self, query: SQL, path: Path) -> None:
         from hygie.engine.lake import write_parquet
@@ -141,8 +163,9 @@ class DuckDBEngine(Engine):
 
     def materialize(self, name: str, query: SQL) -> None:
         table = exp.to_identifier(name, quoted=True)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table.sql('duckdb')} AS "
-                         f"{self.render(query)}")
+        text = self.render(query)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table.sql('duckdb')} AS {text}",
+                         self.bound(text) or None)
 
     def drop(self, name: str) -> None:
         ident = exp.to_identifier(name, quoted=True).sql("duckdb")
@@ -150,9 +173,9 @@ class DuckDBEngine(Engine):
         self.con.execute(f"DROP VIEW IF EXISTS {ident}")
 
     def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
-        ipad, opad = hmac_pads(key)
-        inner = _fn("sha256", exp.DPipe(this=_blob(ipad), expression=_fn("encode", value)))
-        return _fn("sha256", exp.DPipe(this=_blob(opad), expression=_fn("unhex", inner)))
+        ipad, opad = self.key_placeholders(key)
+        inner = _fn("sha256", exp.DPipe(this=ipad, expression=_fn("encode", value)))
+        return _fn("sha256", exp.DPipe(this=opad, expression=_fn("unhex", inner)))
 
     def close(self) -> None:
         self.con.close()
@@ -162,9 +185,6 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
     """A function call rendered as written, for the per-engine pieces SQLGlot must not touch."""
     return exp.Anonymous(this=name, expressions=list(args))
 
-
-def _blob(data: bytes) -> exp.Expression:
-    return _fn("unhex", exp.Literal.string(data.hex()))
 
 
 class SparkEngine(Engine):
@@ -200,11 +220,16 @@ class SparkEngine(Engine):
     def register_arrow(self, name: str, table: pa.Table) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
 
+    def _sql(self, query: SQL) -> Any:
+        text = self.render(query)
+        args = {k: bytearray(v) for k, v in self.bound(text).items()}
+        return self.spark.sql(text, args=args or None)
+
     def arrow(self, query: SQL) -> pa.Table:
-        return self.spark.sql(self.render(query)).toArrow()
+        return self._sql(query).toArrow()
 
     def execute(self, query: SQL) -> None:
-        self.spark.sql(self.render(query))
+        self._sql(query)
 
     def write_parquet(self, query: SQL, path: Path) -> None:
         # One file, written by the driver from Arrow, so both engines give the same bytes.
@@ -214,17 +239,17 @@ class SparkEngine(Engine):
 
     def materialize(self, name: str, query: SQL) -> None:
         self.drop(name)
-        self.spark.sql(self.render(query)).cache().createOrReplaceTempView(name)
+        self._sql(query).cache().createOrReplaceTempView(name)
 
     def drop(self, name: str) -> None:
         if self.spark.catalog.tableExists(name):
             self.spark.catalog.dropTempView(name)
 
     def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
-        ipad, opad = hmac_pads(key)
+        ipad, opad = self.key_placeholders(key)
         utf8 = _fn("encode", value, exp.Literal.string("UTF-8"))
-        inner = _fn("sha2", _fn("concat", _blob(ipad), utf8), exp.Literal.number(256))
-        return _fn("sha2", _fn("concat", _blob(opad), _fn("unhex", inner)), exp.Literal.number(256))
+        inner = _fn("sha2", _fn("concat", ipad, utf8), exp.Literal.number(256))
+        return _fn("sha2", _fn("concat", opad, _fn("unhex", inner)), exp.Literal.number(256))
 
     def close(self) -> None:
         self.spark.stop()
