@@ -249,7 +249,7 @@ def test_cli_extract_checks_project_secret_and_register(synthetic, tmp_path, mon
     r = runner.invoke(app, args)
     assert r.exit_code == 2 and "no pseudonymisation secret" in r.output
     monkeypatch.setenv("HYGIE_PSEUDO_SECRET", SECRET.value.hex())
-    r = runner.invoke(app, [*args[:3], "--project", "other", *args[5:]])
+    r = runner.invoke(app, [*args[:2], "--project", "other", *args[4:]])
     assert r.exit_code == 2 and "not the scope's project" in r.output
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output

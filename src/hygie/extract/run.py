@@ -126,11 +126,12 @@ def _extract_table(eng: Engine, scope: Scope, table: str, columns: list[str],
              .where(in_period))
     result = eng.arrow(query)
     tally = parse(
-        "SELECT count(*), count(c.PERSON_KEY), count(k.PERSON_KEY) FROM l "
+        "SELECT count(*) AS n, count(c.PERSON_KEY) AS in_cohort, count(k.PERSON_KEY) AS kept FROM l "
         "LEFT JOIN (SELECT DISTINCT PERSON_KEY FROM COHORT_RAW) c ON c.PERSON_KEY = l.PERSON_KEY "
         "LEFT JOIN COHORT k ON k.PERSON_KEY = l.PERSON_KEY")
     tally = tally.transform(lambda n: base if isinstance(n, exp.Table) and n.name == "l" else n)
-    linked_rows, in_cohort, kept = eng.arrow(tally).to_pylist()[0].values()
+    row = eng.arrow(tally).to_pylist()[0]
+    linked_rows, in_cohort, kept = row["n"], row["in_cohort"], row["kept"]
     total = int(eng.scalar(exp.select(exp.func("count", exp.Star())).from_(
         exp.to_table(table, quoted=True))))
     counts = {
@@ -154,8 +155,8 @@ def _canonical(result: pa.Table, table: str, columns: list[str], key_name: str |
     target = pa.schema(fields)
     arrays = [_cast(result.column(i), f.type) for i, f in enumerate(target)]
     table_ = pa.Table.from_arrays(arrays, schema=target)
-    order = [(f.name, "ascending") for f in target]
-    indices = pc.sort_indices(table_, sort_keys=order, null_placement="at_end")
+    order = [(f.name, "ascending", "at_end") for f in target]
+    indices = pc.sort_indices(table_, sort_keys=order)
     return table_.take(indices).combine_chunks()
 
 
