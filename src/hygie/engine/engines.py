@@ -133,7 +133,7 @@ class DuckDBEngine(Engine):
                  threads: int | None = None) -> None:
         import duckdb
 
-        config: dict[str, Any] = {}
+        config: dict[str, Any] = {"enable_progress_bar": False}  # progress is the CLI's job
         if memory_limit:
             config["memory_limit"] = memory_limit
         if temp_directory:
