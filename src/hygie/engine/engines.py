@@ -133,7 +133,7 @@ class DuckDBEngine(Engine):
                  threads: int | None = None) -> None:
         import duckdb
 
-        config: dict[str, Any] = {"enable_progress_bar": False}  # progress is the CLI's job
+        config: dict[str, Any] = {}
         if memory_limit:
             config["memory_limit"] = memory_limit
         if temp_directory:
@@ -141,6 +141,7 @@ class DuckDBEngine(Engine):
         if threads:
             config["threads"] = threads
         self.con = duckdb.connect(config=config)
+        self.con.execute("SET enable_progress_bar = false")  # progress is the CLI's job
 
     def register_parquet(self, name: str, paths: list[str]) -> None:
         self.con.read_parquet(paths).create_view(name)
