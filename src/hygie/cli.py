@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from hygie.cohorts.cli import cohort_app
 from hygie.extract.cli import extract_command, oppositions_app
 from hygie.snds.cli import snds_app
 from hygie.synth.cli import synth
@@ -16,6 +17,7 @@ app.add_typer(snds_app, name="snds")
 app.command("synth")(synth)
 app.command("extract")(extract_command)
 app.add_typer(oppositions_app, name="oppositions")
+app.add_typer(cohort_app, name="cohort")
 
 
 @app.command()

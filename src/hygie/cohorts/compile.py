@@ -1,0 +1,363 @@
+"""Compile a cohort definition into one SQL query (DuckDB dialect, SQLGlot expressions).
+
+The query is a chain of named steps (CTEs):
+
+- `EVENTS_n`: the (PERSON_KEY, EVENT_DATE) of one code list in its sources, distinct, from the
+  events layer (codes and dates filtered in the scans; a code list used twice is read once);
+- `ENTRY`: per person, the first date in the study period on which an entry criterion is met
+  (for `at_least: N within: W`, the date of the N-th event, the first N-1 lying within W days
+  before it): the index date, INDEX_DATE;
+- `HITS`: per entered person, the number of event dates of each require/exclude event criterion
+  in its window (HITS_k), in one join of ENTRY with those events and one aggregation;
+- `PERSON`: one row per person from IR_BEN_R (sex, birth, residence, death, registration), read
+  only when a demographic, death or coverage criterion needs it;
+- `STEPS`: one row per entered person with one boolean KEEP_k per criterion, in order.
+
+`people` keeps the rows where every KEEP_k holds; `attrition` counts, in one pass over STEPS,
+the people remaining after entry and after each criterion. Only user codes, dates and numbers
+reach the SQL, as literals; names, titles and descriptions never do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from hygie.cohorts.codes import show_window
+from hygie.cohorts.events import (
+    PMSI_SOURCES,
+    Codes,
+    Dates,
+    col,
+    date_literal,
+    events,
+    in_dates,
+    named,
+    stays,
+    subquery,
+    table,
+    tables_read,
+)
+from hygie.cohorts.model import (
+    AgeAtIndex,
+    AnyCriterion,
+    Cohort,
+    ContinuousCoverage,
+    Department,
+    Died,
+    EventCriterion,
+    Region,
+    Sex,
+)
+from hygie.engine.engines import parse
+
+# Age at index in months, birth taken on the first day of the birth month (of January when
+# BEN_NAI_MOI is unknown): a fixed template of ours, no user input.
+AGE_IN_MONTHS = ("(YEAR(e.INDEX_DATE) * 12 + MONTH(e.INDEX_DATE))"
+                 " - (p.BIRTH_YEAR * 12 + COALESCE(p.BIRTH_MONTH, 1))")
+DEFAULT_WINDOW = (None, 0)  # require/exclude events: any time up to the index date
+SEX_CODES = {"male": 1, "female": 2}  # BEN_SEX_COD
+
+
+@dataclass
+class Compiled:
+    people: exp.Query  # PERSON_KEY, INDEX_DATE, sorted by PERSON_KEY
+    attrition: exp.Query  # one row: STEP_0 (entry), STEP_1, ... (after each criterion)
+    steps: list[str]  # a label for each count of `attrition`
+    tables: set[str] = field(default_factory=set)  # dataset tables read (T_MCOaaX: PMSI)
+
+
+def render(query: exp.Expr, engine: str = "duckdb", *, pretty: bool = True) -> str:
+    """SQL text of a compiled query for an engine (duckdb or spark)."""
+    from hygie.engine.engines import ENGINES, EngineError
+
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    return query.sql(dialect=ENGINES[engine].dialect, pretty=pretty)
+
+
+def _days_from_index(date: exp.Expr) -> exp.Expr:
+    return exp.DateDiff(this=date, expression=col("INDEX_DATE", "e"), unit=exp.Var(this="DAY"))
+
+
+def _in_window(date: exp.Expr, window: tuple[int | None, int | None]) -> list[exp.Expr]:
+    start, end = window
+    out: list[exp.Expr] = []
+    if start is not None:
+        out.append(exp.GTE(this=_days_from_index(date.copy()), expression=exp.Literal.number(start)))
+    if end is not None:
+        out.append(exp.LTE(this=_days_from_index(date.copy()), expression=exp.Literal.number(end)))
+    return out
+
+
+def _shift(day: dt.date, days: int | None) -> dt.date | None:
+    return None if days is None else day + dt.timedelta(days=days)
+
+
+def _same_person(left: str, right: str) -> exp.Expr:
+    return exp.EQ(this=col("PERSON_KEY", left), expression=col("PERSON_KEY", right))
+
+
+class _Compiler:
+    def __init__(self, cohort: Cohort) -> None:
+        self.cohort = cohort
+        self.period = Dates(cohort.period.start, cohort.period.end)
+        self.ctes: list[tuple[str, exp.Query]] = []
+        self.tables: set[str] = set()
+        # event sets: (codelist, sources) -> (CTE name, dates needed)
+        self.event_sets: dict[tuple[str, tuple[str, ...]], tuple[str, Dates]] = {}
+
+    # --- event sets --------------------------------------------------------------------------
+
+    def _need(self, codelist: str, sources: tuple[str, ...], dates: Dates) -> str:
+        key = (codelist, sources)
+        if key in self.event_sets:
+            name, before = self.event_sets[key]
+            self.event_sets[key] = (name, before.hull(dates))
+        else:
+            self.event_sets[key] = (f"EVENTS_{len(self.event_sets) + 1}", dates)
+        return self.event_sets[key][0]
+
+    def _entry_dates(self, c: EventCriterion) -> Dates:
+        start = self.cohort.period.start
+        if c.at_least > 1:  # earlier events count towards the N: look back `within` days
+            return Dates(_shift(start, -c.within) if c.within is not None else None,
+                         self.cohort.period.end)
+        return self.period
+
+    def _window_dates(self, window: tuple[int | None, int | None]) -> Dates:
+        return Dates(_shift(self.cohort.period.start, window[0]),
+                     _shift(self.cohort.period.end, window[1]))
+
+    def _plan_events(self) -> None:
+        for entry in self.cohort.entry.any_of:
+            self._need(entry.codelist, entry.sources, self._entry_dates(entry))
+        for _, c in self.cohort.criteria:
+            if isinstance(c, EventCriterion):
+                self._need(c.codelist, c.sources, self._window_dates(c.window or DEFAULT_WINDOW))
+            elif isinstance(c, Died) and c.codelist:
+                self._need(c.codelist, ("death_cause",), self._window_dates(c.window))
+
+    def _event_ctes(self) -> None:
+        pmsi = [(sources, dates) for (_, sources), (_, dates) in self.event_sets.items()
+                if set(sources) & PMSI_SOURCES]
+        if pmsi:  # the attributable, quality-checked stays, read once for every PMSI source
+            hull = None
+            for sources, dates in pmsi:
+                need = Dates(None, dates.end) if "pmsi_act" in sources else dates
+                hull = need if hull is None else hull.hull(need)
+            assert hull is not None
+            self.ctes.append(("STAYS", stays(hull, self.cohort.quality_filters)))
+        for (codelist, sources), (name, dates) in self.event_sets.items():
+            codes = Codes.of(self.cohort.codelists[codelist])
+            union = events(sources, codes, dates=dates, stays_table="STAYS",
+                           quality_filters=self.cohort.quality_filters)
+            self.tables |= tables_read(sources)
+            if codes.system == "ATC":
+                self.tables.add("DRUG")
+            self.ctes.append((name, exp.select(col("PERSON_KEY"), col("EVENT_DATE")).distinct(copy=False)
+                              .from_(subquery(union, "ev"), copy=False)))
+
+    def _events_of(self, c: EventCriterion | Died) -> str:
+        if isinstance(c, Died):
+            return self.event_sets[(str(c.codelist), ("death_cause",))][0]
+        return self.event_sets[(c.codelist, c.sources)][0]
+
+    # --- entry -------------------------------------------------------------------------------
+
+    def _qualifying(self, c: EventCriterion) -> exp.Select:
+        """(PERSON_KEY, EVENT_DATE) of the dates on which the criterion is met."""
+        source = self._events_of(c)
+        if c.at_least == 1:
+            return exp.select(col("PERSON_KEY"), col("EVENT_DATE")).from_(table(source), copy=False)
+        first = exp.Window(
+            this=exp.func("LAG", col("EVENT_DATE"), exp.Literal.number(c.at_least - 1)),
+            partition_by=[col("PERSON_KEY")],
+            order=exp.Order(expressions=[exp.Ordered(this=col("EVENT_DATE"))]))
+        runs = exp.select(col("PERSON_KEY"), col("EVENT_DATE"), named(first, "FIRST_DATE")).from_(
+            table(source), copy=False)
+        conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=col("FIRST_DATE"),
+                                                            expression=exp.Null()))]
+        if c.within is not None:
+            span = exp.DateDiff(this=col("EVENT_DATE"), expression=col("FIRST_DATE"),
+                                unit=exp.Var(this="DAY"))
+            conds.append(exp.LTE(this=span, expression=exp.Literal.number(c.within)))
+        return (exp.select(col("PERSON_KEY"), col("EVENT_DATE"))
+                .from_(subquery(runs, "n"), copy=False)
+                .where(exp.and_(*conds), copy=False))
+
+    def _entry(self) -> None:
+        parts = [self._qualifying(c) for c in self.cohort.entry.any_of]
+        dates: exp.Query = parts[0]
+        for part in parts[1:]:
+            dates = exp.union(dates, part, distinct=False, copy=False)
+        first = self.cohort.entry.any_of[0]
+        source: exp.Expr = (table(self._events_of(first)) if len(parts) == 1 and first.at_least == 1
+                            else subquery(dates, "q"))
+        entry = (exp.select(col("PERSON_KEY"), named(exp.func("MIN", col("EVENT_DATE")),
+                                                      "INDEX_DATE"))
+                 .from_(source, copy=False)
+                 .where(exp.and_(*in_dates(col("EVENT_DATE"), self.period)), copy=False)
+                 .group_by(col("PERSON_KEY"), copy=False))
+        self.ctes.append(("ENTRY", entry))
+
+    # --- require and exclude -----------------------------------------------------------------
+
+    def _hits(self, counted: list[tuple[int, EventCriterion | Died]]) -> None:
+        """HITS: per entered person, the number of event dates of each criterion in its window,
+        in one join of ENTRY with the criteria's events and one aggregation."""
+        sets = list(dict.fromkeys(self._events_of(c) for _, c in counted))
+        union: exp.Query | None = None
+        for name in sets:
+            part = exp.select(named(exp.Literal.number(int(name.rsplit("_", 1)[1])), "EVENTS"),
+                              col("PERSON_KEY"), col("EVENT_DATE")).from_(table(name), copy=False)
+            union = part if union is None else exp.union(union, part, distinct=False, copy=False)
+        assert union is not None
+        counts = []
+        for k, c in counted:
+            window = c.window if isinstance(c, Died) else (c.window or DEFAULT_WINDOW)
+            number = int(self._events_of(c).rsplit("_", 1)[1])
+            cond = exp.and_(exp.EQ(this=col("EVENTS", "x"), expression=exp.Literal.number(number)),
+                            *_in_window(col("EVENT_DATE", "x"), window), copy=False)
+            counts.append(named(exp.CountIf(this=cond), f"HITS_{k}"))
+        q = (exp.select(col("PERSON_KEY", "e"), *counts)
+             .from_(table("ENTRY", "e"), copy=False)
+             .join(subquery(union, "x"),
+                   on=_same_person("x", "e"), copy=False)
+             .group_by(col("PERSON_KEY", "e"), copy=False))
+        self.ctes.append(("HITS", q))
+
+    def _person(self, columns: set[str]) -> None:
+        b = "b"
+        sentinel = date_literal(dt.date(1900, 1, 1))  # the SNDS writes 1600-01-01 for "no date"
+
+        def real_date(name: str) -> exp.Expr:
+            return exp.Case().when(exp.GT(this=col(name, b), expression=sentinel.copy()),
+                                   col(name, b))
+
+        month = exp.TryCast(this=col("BEN_NAI_MOI", b), to=exp.DataType.build("INT"))
+        every = {
+            "SEX": exp.func("MIN", col("BEN_SEX_COD", b)),
+            "BIRTH_YEAR": exp.func("MIN", col("BEN_NAI_ANN", b)),
+            "BIRTH_MONTH": exp.func("MIN", exp.Case().when(
+                exp.Between(this=month, low=exp.Literal.number(1), high=exp.Literal.number(12)),
+                month.copy())),
+            "DEPARTMENT": exp.func("MAX", col("BEN_RES_DPT", b)),
+            "DEATH_DATE": exp.func("MIN", real_date("BEN_DCD_DTE")),
+            "REGISTERED": exp.func("MIN", real_date("BEN_DTE_INS")),
+        }
+        entered = exp.select(col("PERSON_KEY")).from_(table("ENTRY"), copy=False)
+        q = (exp.select(named(col("BEN_NIR_ANO", b), "PERSON_KEY"),
+                        *(named(v, k) for k, v in every.items() if k in columns))
+             .from_(table("IR_BEN_R", b), copy=False)
+             .where(exp.In(this=col("BEN_NIR_ANO", b), query=exp.Subquery(this=entered)), copy=False)
+             .group_by(col("BEN_NIR_ANO", b), copy=False))
+        self.ctes.append(("PERSON", q))
+        self.tables.add("IR_BEN_R")
+
+    def _predicate(self, c: AnyCriterion) -> tuple[exp.Expr, set[str]]:
+        """A per-person condition on PERSON (alias p) and ENTRY (alias e), with the columns used."""
+        p = "p"
+        if isinstance(c, AgeAtIndex):
+            months = parse(AGE_IN_MONTHS)
+            conds: list[exp.Expr] = []
+            lo, hi = c.age_at_index.min, c.age_at_index.max
+            if lo is not None:
+                conds.append(exp.GTE(this=months, expression=exp.Literal.number(12 * lo)))
+            if hi is not None:
+                conds.append(exp.LT(this=months.copy(), expression=exp.Literal.number(12 * (hi + 1))))
+            return exp.and_(*conds, copy=False), {"BIRTH_YEAR", "BIRTH_MONTH"}
+        if isinstance(c, Sex):
+            return exp.EQ(this=col("SEX", p),
+                          expression=exp.Literal.number(SEX_CODES[c.sex])), {"SEX"}
+        if isinstance(c, Region | Department):
+            from hygie.cohorts.codes import departments_by_region
+
+            depts = (c.department if isinstance(c, Department)
+                     else [d for r in c.region for d in departments_by_region()[r]])
+            return exp.In(this=col("DEPARTMENT", p),
+                          expressions=[exp.Literal.string(d) for d in depts]), {"DEPARTMENT"}
+        if isinstance(c, Died):
+            death = col("DEATH_DATE", p)
+            conds = [exp.Not(this=exp.Is(this=death, expression=exp.Null()))]
+            return exp.and_(*conds, *_in_window(death, c.window), copy=False), {"DEATH_DATE"}
+        if isinstance(c, ContinuousCoverage):
+            start, end = c.window
+            assert start is not None and end is not None
+            registered = exp.LTE(this=_days_from_index(col("REGISTERED", p)),
+                                 expression=exp.Literal.number(start))
+            alive = exp.or_(exp.Is(this=col("DEATH_DATE", p), expression=exp.Null()),
+                            exp.GTE(this=_days_from_index(col("DEATH_DATE", p)),
+                                    expression=exp.Literal.number(end)), copy=False)
+            return exp.and_(registered, exp.Paren(this=alive), copy=False), {"REGISTERED", "DEATH_DATE"}
+        raise TypeError(f"no predicate for {type(c).__name__}")
+
+    def _steps(self) -> list[exp.Expr]:
+        keeps: list[exp.Expr] = []
+        counted: list[tuple[int, EventCriterion | Died]] = []
+        person_columns: set[str] = set()
+        for k, (how, c) in enumerate(self.cohort.criteria, start=1):
+            if isinstance(c, EventCriterion) or (isinstance(c, Died) and c.codelist):
+                counted.append((k, c))
+                at_least = c.at_least if isinstance(c, EventCriterion) else 1
+                hits = exp.func("COALESCE", col(f"HITS_{k}", "h"), exp.Literal.number(0))
+                keeps.append(exp.GTE(this=hits, expression=exp.Literal.number(at_least))
+                             if how == "require"
+                             else exp.LT(this=hits, expression=exp.Literal.number(at_least)))
+            else:
+                pred, columns = self._predicate(c)
+                person_columns |= columns
+                holds = exp.func("COALESCE", pred, exp.false())
+                keeps.append(holds if how == "require" else exp.Not(this=holds))
+        if counted:
+            self._hits(counted)
+        if person_columns:
+            self._person(person_columns)
+        q = exp.select(col("PERSON_KEY", "e"), col("INDEX_DATE", "e"),
+                       *(named(keep, f"KEEP_{k}") for k, keep in enumerate(keeps, start=1))
+                       ).from_(table("ENTRY", "e"), copy=False)
+        if counted:
+            q = q.join(table("HITS", "h"), on=_same_person("h", "e"), join_type="left", copy=False)
+        if person_columns:
+            q = q.join(table("PERSON", "p"), on=_same_person("p", "e"), join_type="left", copy=False)
+        self.ctes.append(("STEPS", q))
+        return [col(f"KEEP_{k}") for k in range(1, len(keeps) + 1)]
+
+    # --- the whole ---------------------------------------------------------------------------
+
+    def labels(self) -> list[str]:
+        period = self.cohort.period
+        entry = " or ".join(c.describe() for c in self.cohort.entry.any_of)
+        out = [f"entry: {entry}, first in {period.start}..{period.end}"]
+        for how, c in self.cohort.criteria:
+            text = f"{how}: {c.describe()}"
+            if isinstance(c, EventCriterion):
+                text += f" {show_window(c.window or DEFAULT_WINDOW)}"
+            out.append(text)
+        return out
+
+    def compile(self) -> Compiled:
+        self._plan_events()
+        self._event_ctes()
+        self._entry()
+        keeps = self._steps() if self.cohort.criteria else []
+        last = "STEPS" if keeps else "ENTRY"
+        people = exp.select(col("PERSON_KEY"), col("INDEX_DATE")).from_(table(last), copy=False)
+        if keeps:
+            people = people.where(exp.and_(*(k.copy() for k in keeps)), copy=False)
+        people = people.order_by(exp.Ordered(this=col("PERSON_KEY"), nulls_first=False), copy=False)
+        counts = [named(exp.func("COUNT", exp.Star()), "STEP_0")]
+        for k in range(1, len(keeps) + 1):
+            counts.append(named(exp.CountIf(this=exp.and_(*(c.copy() for c in keeps[:k]), copy=False)),
+                                     f"STEP_{k}"))
+        attrition = exp.select(*counts).from_(table(last), copy=False)
+        for name, cte in self.ctes:
+            people = people.with_(name, as_=cte, copy=False)
+            attrition = attrition.with_(name, as_=cte.copy(), copy=False)
+        return Compiled(people, attrition, self.labels(), set(self.tables))
+
+
+def compile_cohort(cohort: Cohort) -> Compiled:
+    return _Compiler(cohort).compile()

@@ -1,0 +1,650 @@
+"""A cohort definition: what an epidemiologist writes, as pydantic models.
+
+```yaml
+name: t2d_metformin
+title: Type 2 diabetes treated with metformin, adults
+period: {start: 2020-01-01, end: 2022-12-31}
+codelists:
+  metformin: {system: ATC, codes: [A10BA02]}
+entry:                       # index date = first date in the period the entry is met
+  any_of:
+    - dispensed: metformin
+      at_least: 2
+      within: 365 days
+require:
+  - age_at_index: {min: 18}
+```
+
+`Cohort.from_yaml(path_or_text)` and `Cohort.from_json(...)` load and check a definition. A bad
+definition raises `DefinitionError`, whose lines name each offending place
+(`exclude[0].window: start after end (-1 day > -365 days)`). See docs/cohorts.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from hygie.cohorts.codes import (
+    SYSTEMS,
+    CodeSystem,
+    code_system,
+    department_code,
+    parse_days,
+    region_code,
+    show_days,
+    show_window,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from hygie.cohorts.compile import Compiled
+    from hygie.cohorts.run import Source
+
+
+class DefinitionError(ValueError):
+    """A cohort definition cannot be used; each problem names its place in the definition."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]], origin: str = "") -> None:
+        self.problems = list(problems)
+        self.origin = origin
+        head = f"invalid cohort definition{f' {origin}' if origin else ''}"
+        super().__init__(head + "\n" + "\n".join(f"  {p}: {m}" for p, m in self.problems))
+
+
+def _fail(problems: Iterable[tuple[tuple[str | int, ...], str]], title: str) -> None:
+    """Raise the problems as one pydantic error, each with its own location."""
+    details = [InitErrorDetails(type=PydanticCustomError("cohort", "{msg}", {"msg": msg}),
+                                loc=loc, input=None) for loc, msg in problems]
+    if details:
+        raise ValidationError.from_exception_data(title, details)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --- small types --------------------------------------------------------------------------------
+
+
+def _days(value: object) -> int:
+    return parse_days(value)
+
+
+def _window(value: object) -> tuple[int | None, int | None]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise ValueError("a window is [start, end] relative to the index date, "
+                         "e.g. [-365 days, -1 day]; null leaves a side open")
+    start, end = (None if v is None else parse_days(v) for v in value)
+    if start is not None and end is not None and start > end:
+        raise ValueError(f"start after end ({show_days(start)} > {show_days(end)})")
+    return start, end
+
+
+Days = Annotated[int, BeforeValidator(_days)]
+Window = Annotated[tuple[int | None, int | None], BeforeValidator(_window)]
+NAME = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
+
+
+class Period(_Strict):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            _fail([(("end",), f"the period ends ({self.end}) before it starts ({self.start})")],
+                  "Period")
+        return self
+
+
+class Codelist(_Strict):
+    """Codes of one system, listed and/or read from a CSV file (one column of codes)."""
+
+    system: str
+    codes: list[str | int] = Field(default_factory=list)
+    from_csv: str | None = None
+    column: str = "code"
+    description: str = ""
+
+    @field_validator("system", mode="before")
+    @classmethod
+    def _system(cls, v: object) -> str:
+        return code_system(v).name
+
+    @model_validator(mode="after")
+    def _codes(self, info: ValidationInfo) -> Codelist:
+        system = SYSTEMS[self.system]
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        out: list[str | int] = []
+        for i, raw in enumerate(self.codes):
+            try:
+                out.append(system.normalise(raw))
+            except ValueError as exc:
+                problems.append((("codes", i), str(exc)))
+        if self.from_csv is not None:
+            base = Path((info.context or {}).get("base_dir") or ".")
+            try:
+                out += _read_csv(base, self.from_csv, self.column, system)
+            except ValueError as exc:
+                problems.append((("from_csv",), str(exc)))
+        if not problems and not out:
+            problems.append((("codes",), "empty code list: give codes, or from_csv with codes"))
+        _fail(problems, "Codelist")
+        self.codes = list(dict.fromkeys(out))  # normalised, without duplicates, in order
+        return self
+
+    @property
+    def exact(self) -> tuple[str, ...]:
+        return tuple(str(c) for c in self.codes if not str(c).endswith("*"))
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return tuple(str(c)[:-1] for c in self.codes if str(c).endswith("*"))
+
+
+def _read_csv(base: Path, shown: str, column: str, system: CodeSystem) -> list[str]:
+    """Codes of one column of a CSV file in the definition's folder (or below it: a definition
+    cannot make the platform read files elsewhere)."""
+    path = (base / shown).resolve()
+    if not path.is_relative_to(base.resolve()):
+        raise ValueError(f"{shown}: a code list file must be in the definition's folder")
+    if not path.is_file():
+        raise ValueError(f"no such file: {shown} (looked in {path.parent})")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        reader = csv.DictReader(fh, delimiter=delimiter)
+        if column not in (reader.fieldnames or []):
+            raise ValueError(f"{shown} has no column {column!r} (columns: "
+                             f"{', '.join(reader.fieldnames or [])}); set `column:`")
+        codes = []
+        for row_number, row in enumerate(reader, start=2):
+            value = (row.get(column) or "").strip()
+            if not value:
+                continue
+            try:
+                codes.append(system.normalise(value))
+            except ValueError as exc:
+                raise ValueError(f"{shown}, row {row_number}, column {column!r}: {exc}") from None
+    return codes
+
+
+class AgeRange(_Strict):
+    min: int | None = Field(None, ge=0, le=130)
+    max: int | None = Field(None, ge=0, le=130)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AgeRange:
+        if self.min is None and self.max is None:
+            _fail([((), "give min, max or both (ages in completed years, bounds included)")],
+                  "AgeRange")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            _fail([(("max",), f"max ({self.max}) is below min ({self.min})")], "AgeRange")
+        return self
+
+
+# --- criteria -----------------------------------------------------------------------------------
+
+DiagnosisSource = Literal["pmsi_main", "pmsi_related", "pmsi_associated", "ald"]
+ActSource = Literal["dcir_act", "pmsi_act"]
+DIAGNOSIS_SOURCES: tuple[DiagnosisSource, ...] = ("pmsi_main", "pmsi_related", "pmsi_associated",
+                                                   "ald")
+ACT_SOURCES: tuple[ActSource, ...] = ("dcir_act", "pmsi_act")
+
+
+class EventCriterion(_Strict):
+    """Something that happens on a date: a diagnosis, a dispensation, an act, a lab test."""
+
+    kind: ClassVar[str]
+    systems: ClassVar[tuple[str, ...]]
+    at_least: int = Field(1, ge=1)
+    within: Days | None = None
+    window: Window | None = None
+
+    @model_validator(mode="after")
+    def _count(self) -> EventCriterion:
+        if self.within is not None and self.within < 1:
+            _fail([(("within",), "within must be at least 1 day")], self.kind)
+        if self.within is not None and self.at_least < 2:
+            _fail([(("within",), "within needs at_least of 2 or more")], self.kind)
+        return self
+
+    @property
+    def codelist(self) -> str:
+        return str(getattr(self, self.kind))
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        text = f"{self.kind.replace('_', ' ')} {self.codelist}"
+        if self.at_least > 1:
+            text += f" (at least {self.at_least}"
+            text += f" within {show_days(self.within)})" if self.within else " times)"
+        return text
+
+
+def _unique_sources(value: object) -> object:
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
+class Diagnosed(EventCriterion):
+    kind = "diagnosed"
+    systems = ("CIM10",)
+    diagnosed: str
+    in_: Annotated[list[DiagnosisSource], BeforeValidator(_unique_sources)] = Field(
+        default_factory=lambda: list(DIAGNOSIS_SOURCES), alias="in", min_length=1)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.in_))
+
+    def describe(self) -> str:
+        where = "" if set(self.in_) == set(DIAGNOSIS_SOURCES) else f" in {', '.join(self.sources)}"
+        return super().describe() + where
+
+
+class HospitalisedFor(EventCriterion):
+    """A hospital stay (PMSI MCO) with the condition as main diagnosis (DGN_PAL)."""
+
+    kind = "hospitalised_for"
+    systems = ("CIM10",)
+    hospitalised_for: str
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return ("pmsi_main",)
+
+
+class Dispensed(EventCriterion):
+    kind = "dispensed"
+    systems = ("ATC", "CIP13")
+    dispensed: str
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return ("dcir_pharmacy",)
+
+
+class Act(EventCriterion):
+    kind = "act"
+    systems = ("CCAM",)
+    act: str
+    in_: Annotated[list[ActSource], BeforeValidator(_unique_sources)] = \
+        Field(default_factory=lambda: list(ACT_SOURCES), alias="in", min_length=1)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.in_))
+
+    def describe(self) -> str:
+        where = "" if set(self.in_) == set(ACT_SOURCES) else f" in {', '.join(self.sources)}"
+        return super().describe() + where
+
+
+class Lab(EventCriterion):
+    kind = "lab"
+    systems = ("NABM",)
+    lab: str
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return ("dcir_lab",)
+
+
+class AgeAtIndex(_Strict):
+    kind: ClassVar[str] = "age_at_index"
+    age_at_index: AgeRange
+
+    def describe(self) -> str:
+        lo, hi = self.age_at_index.min, self.age_at_index.max
+        if hi is None:
+            return f"age at index {lo}+"
+        return f"age at index {lo or 0}-{hi}"
+
+
+class Sex(_Strict):
+    kind: ClassVar[str] = "sex"
+    sex: Literal["male", "female"]
+
+    def describe(self) -> str:
+        return f"sex {self.sex}"
+
+
+def _code_list(fn: Any) -> Any:
+    def check(value: object) -> list[str]:
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise ValueError("empty list")
+        return [fn(v) for v in items]
+    return BeforeValidator(check)
+
+
+class Region(_Strict):
+    kind: ClassVar[str] = "region"
+    region: Annotated[list[str], _code_list(region_code)]
+
+    def describe(self) -> str:
+        return f"region {', '.join(self.region)}"
+
+
+class Department(_Strict):
+    kind: ClassVar[str] = "department"
+    department: Annotated[list[str], _code_list(department_code)]
+
+    def describe(self) -> str:
+        return f"department {', '.join(self.department)}"
+
+
+class Died(_Strict):
+    """Death (IR_BEN_R.BEN_DCD_DTE), or death from causes of a CIM-10 list (KI_CCI_R)."""
+
+    kind: ClassVar[str] = "died"
+    died: Literal[True] | str
+    window: Window = (None, None)
+
+    @property
+    def codelist(self) -> str | None:
+        return None if self.died is True else str(self.died)
+
+    def describe(self) -> str:
+        cause = f" of {self.died}" if self.codelist else ""
+        return f"died{cause} {show_window(self.window)}"
+
+
+class ContinuousCoverage(_Strict):
+    """Registered with the health insurance (IR_BEN_R) and alive over the whole window."""
+
+    kind: ClassVar[str] = "continuous_coverage"
+    continuous_coverage: Literal[True]
+    window: Window = (-365, 0)
+
+    @field_validator("window")
+    @classmethod
+    def _bounded(cls, v: tuple[int | None, int | None]) -> tuple[int | None, int | None]:
+        if v[0] is None or v[1] is None:
+            raise ValueError("a coverage window needs both bounds, e.g. [-365 days, 0 days]")
+        return v
+
+    def describe(self) -> str:
+        return f"continuous coverage {show_window(self.window)}"
+
+
+EVENT_KINDS = ("diagnosed", "hospitalised_for", "dispensed", "act", "lab")
+OTHER_KINDS = ("age_at_index", "sex", "region", "department", "died", "continuous_coverage")
+
+
+def _tagger(kinds: tuple[str, ...]) -> Any:
+    def tag(value: Any) -> str | None:
+        if isinstance(value, dict):
+            found = [k for k in kinds if k in value]
+            return f"~{found[0]}" if len(found) == 1 else None
+        kind = getattr(value, "kind", None)
+        return f"~{kind}" if kind in kinds else None
+    return tag
+
+
+EntryCriterion = Annotated[
+    Annotated[Diagnosed, Tag("~diagnosed")] | Annotated[HospitalisedFor, Tag("~hospitalised_for")]
+    | Annotated[Dispensed, Tag("~dispensed")] | Annotated[Act, Tag("~act")]
+    | Annotated[Lab, Tag("~lab")],
+    Discriminator(_tagger(EVENT_KINDS), custom_error_type="criterion",
+                  custom_error_message="an entry criterion is an event: name exactly one of "
+                                       + ", ".join(EVENT_KINDS))]
+
+Criterion = Annotated[
+    Annotated[Diagnosed, Tag("~diagnosed")] | Annotated[HospitalisedFor, Tag("~hospitalised_for")]
+    | Annotated[Dispensed, Tag("~dispensed")] | Annotated[Act, Tag("~act")]
+    | Annotated[Lab, Tag("~lab")] | Annotated[AgeAtIndex, Tag("~age_at_index")]
+    | Annotated[Sex, Tag("~sex")] | Annotated[Region, Tag("~region")]
+    | Annotated[Department, Tag("~department")] | Annotated[Died, Tag("~died")]
+    | Annotated[ContinuousCoverage, Tag("~continuous_coverage")],
+    Discriminator(_tagger(EVENT_KINDS + OTHER_KINDS), custom_error_type="criterion",
+                  custom_error_message="a criterion names exactly one of "
+                                       + ", ".join(EVENT_KINDS + OTHER_KINDS))]
+
+AnyCriterion = (Diagnosed | HospitalisedFor | Dispensed | Act | Lab | AgeAtIndex | Sex | Region
+                | Department | Died | ContinuousCoverage)
+
+
+class Entry(_Strict):
+    """The index date: the first date in the study period on which any of the events is met."""
+
+    any_of: list[EntryCriterion] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "any_of" not in value:
+            return {"any_of": [value]}  # `entry: {dispensed: x}` is a one-item any_of
+        return value
+
+    @model_validator(mode="after")
+    def _no_window(self) -> Entry:
+        _fail([(("any_of", i, "window"), "entry events are taken in the study period; a window "
+                "belongs to require and exclude criteria")
+               for i, c in enumerate(self.any_of) if c.window is not None], "Entry")
+        return self
+
+
+# --- the definition -----------------------------------------------------------------------------
+
+
+class Cohort(_Strict):
+    name: Annotated[str, Field(pattern=NAME)]
+    title: str = ""
+    description: str = ""
+    period: Period
+    codelists: dict[Annotated[str, Field(pattern=NAME)], Codelist] = Field(default_factory=dict)
+    entry: Entry
+    require: list[Criterion] = Field(default_factory=list)
+    exclude: list[Criterion] = Field(default_factory=list)
+    quality_filters: bool = True
+
+    @model_validator(mode="after")
+    def _references(self) -> Cohort:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        places: list[tuple[tuple[str | int, ...], AnyCriterion]] = [
+            (("entry", "any_of", i), c) for i, c in enumerate(self.entry.any_of)]
+        places += [(("require", i), c) for i, c in enumerate(self.require)]
+        places += [(("exclude", i), c) for i, c in enumerate(self.exclude)]
+        defined = ", ".join(self.codelists) or "none"
+        for loc, c in places:
+            if isinstance(c, EventCriterion):
+                name, systems = c.codelist, c.systems
+            elif isinstance(c, Died) and c.codelist:
+                name, systems = c.codelist, ("CIM10",)
+            else:
+                continue
+            here = (*loc, c.kind)
+            if name not in self.codelists:
+                problems.append((here, f"unknown codelist {name!r} (defined: {defined})"))
+            elif self.codelists[name].system not in systems:
+                problems.append((here, f"codelist {name!r} is {self.codelists[name].system}; "
+                                       f"{c.kind} needs {' or '.join(systems)}"))
+            if isinstance(c, EventCriterion) and loc[0] != "entry" and c.within is not None:
+                problems.append(((*loc, "within"), "within applies to entry criteria; in "
+                                 "require and exclude, the window bounds the count"))
+        _fail(problems, "Cohort")
+        return self
+
+    # --- loading -------------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, data: Any, *, base_dir: str | Path | None = None,
+                  origin: str = "") -> Cohort:
+        if not isinstance(data, dict):
+            raise DefinitionError([("definition", "expected a mapping of keys (name, period, "
+                                                  "codelists, entry, require, exclude)")], origin)
+        try:
+            return cls.model_validate(data, context={"base_dir": str(base_dir or ".")})
+        except ValidationError as exc:
+            raise DefinitionError(readable_errors(exc), origin) from None
+
+    @classmethod
+    def from_yaml(cls, source: str | Path) -> Cohort:
+        """Load a definition from a YAML file (a Path, or a string naming a .yaml/.yml file) or
+        from YAML text. CSV code lists are read relative to the file's folder."""
+        text, base, origin = _read(source, (".yaml", ".yml"))
+        try:
+            data = yaml.load(text, Loader=_Loader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+            raise DefinitionError([(where, str(getattr(exc, "problem", exc)))], origin) from None
+        return cls.from_dict(data, base_dir=base, origin=origin)
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> Cohort:
+        text, base, origin = _read(source, (".json",))
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DefinitionError([(f"line {exc.lineno}, column {exc.colno}", exc.msg)],
+                                  origin) from None
+        return cls.from_dict(data, base_dir=base, origin=origin)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Cohort:
+        """A definition file, YAML or JSON by its extension."""
+        path = Path(path)
+        return cls.from_json(path) if path.suffix.lower() == ".json" else cls.from_yaml(path)
+
+    # --- using ---------------------------------------------------------------------------------
+
+    @property
+    def criteria(self) -> list[tuple[str, AnyCriterion]]:
+        """The require and exclude criteria in the order they apply: ("require", c), ..."""
+        return [("require", c) for c in self.require] + [("exclude", c) for c in self.exclude]
+
+    def compile(self) -> Compiled:
+        from hygie.cohorts.compile import compile_cohort
+
+        return compile_cohort(self)
+
+    def sql(self, engine: str = "duckdb", *, attrition: bool = False, pretty: bool = True) -> str:
+        """The SQL of the cohort (or of its attrition counts) for an engine: duckdb or spark."""
+        from hygie.cohorts.compile import render
+
+        compiled = self.compile()
+        return render(compiled.attrition if attrition else compiled.people, engine, pretty=pretty)
+
+    def people(self, source: Source) -> pa.Table:
+        """The cohort: one row per person, PERSON_KEY and INDEX_DATE, sorted by PERSON_KEY."""
+        from hygie.cohorts.run import run_people
+
+        return run_people(self, source)
+
+    def attrition(self, source: Source) -> list[tuple[str, int]]:
+        """People remaining after entry and after each criterion in order (raw counts)."""
+        from hygie.cohorts.run import run_attrition
+
+        return run_attrition(self, source)
+
+    def count(self, source: Source) -> int:
+        """Number of people in the cohort (raw; feasibility outputs go through hygie.sdc)."""
+        return self.attrition(source)[-1][1]
+
+
+# --- loading helpers ----------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader without implicit numbers or timestamps: `0552` stays the text "0552"
+    (not octal 362), `2A` and `075` stay department codes; pydantic turns numbers and dates where
+    the model expects them. Null and booleans keep their YAML meaning."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+                           "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def _read(source: str | Path, suffixes: tuple[str, ...]) -> tuple[str, Path | None, str]:
+    looks_like_path = isinstance(source, Path) or (
+        "\n" not in source and source.strip().lower().endswith((*suffixes, ".yaml", ".yml",
+                                                                 ".json")))
+    if not looks_like_path:
+        return str(source), None, ""
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8"), path.parent, str(path)
+    except OSError as exc:
+        raise DefinitionError([("file", f"cannot read {path}: {exc.strerror or exc}")],
+                              str(path)) from None
+
+
+_KNOWN_KEYS = sorted({*Cohort.model_fields, *Period.model_fields, *Codelist.model_fields,
+                      *AgeRange.model_fields, "any_of", "at_least", "within", "window", "in",
+                      *EVENT_KINDS, *OTHER_KINDS})
+
+
+def _place(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith("~"):
+            continue  # the tag of a criterion kind, not a place in the file
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(part)):
+            out += f".{part}" if out else str(part)
+        else:
+            out += f"[{str(part)!r}]"
+    return out or "definition"
+
+
+def readable_errors(exc: ValidationError) -> list[tuple[str, str]]:
+    """Pydantic's errors as (place, message), e.g. ("exclude[0].window", "start after end")."""
+    out: list[tuple[str, str]] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        msg = str(err["msg"])
+        kind = err["type"]
+        if kind == "missing":
+            msg = "required"
+        elif kind == "extra_forbidden":
+            key = str(loc[-1])
+            close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
+            msg = f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            if key in _KNOWN_KEYS:
+                msg = f"{key!r} is not allowed here"
+        elif kind == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            bound = (err.get("ctx") or {}).get("ge" if kind == "greater_than_equal" else "le")
+            msg = f"must be {'at least' if kind == 'greater_than_equal' else 'at most'} {bound}"
+        elif kind == "string_pattern_mismatch":
+            msg = "use letters, digits and _ (starting with a letter, at most 64 characters)"
+        elif kind == "literal_error":
+            msg = f"{err['input']!r} is not allowed; " + msg.replace("Input should be", "expected")
+        out.append((_place(loc), msg))
+    return out

@@ -1,0 +1,77 @@
+"""Run a compiled cohort on an engine: the people, the attrition counts.
+
+A source is an engine on which `hygie.snds.views.attach_snds` was called (its views are used as
+they are), or a dataset (a `Dataset` or its folder), which is opened on a fresh DuckDB engine for
+the call, after checking that it holds every table the definition reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+import pyarrow as pa
+from sqlglot import exp
+
+from hygie.engine.engines import Engine
+from hygie.engine.lake import Dataset
+
+if TYPE_CHECKING:
+    from hygie.cohorts.model import Cohort
+
+Source = Engine | Dataset | str | Path
+# Engine.arrow is typed for sqlglot's Expression; a compiled query is a Query (both are Expr).
+
+
+class CohortError(RuntimeError):
+    """A cohort cannot run on this data; the message says why."""
+
+
+def missing_tables(dataset: Dataset, needed: set[str]) -> list[str]:
+    have = set(dataset.tables)
+    out = []
+    for table in sorted(needed - {"DRUG"}):  # the drug table is packaged with Hygie
+        if table.startswith("T_MCOaa"):
+            suffix = table.removeprefix("T_MCOaa")
+            if not any(t.startswith("T_MCO") and t[7:] == suffix for t in have):
+                out.append(table)
+        elif table not in have:
+            out.append(table)
+    return out
+
+
+@contextmanager
+def snds_engine(source: Source, needed: set[str] | None = None) -> Iterator[Engine]:
+    """An engine with the SNDS views of `source` (which is used as is when it is an engine)."""
+    if isinstance(source, Engine):
+        yield source
+        return
+    from hygie.engine.engines import DuckDBEngine
+    from hygie.snds.views import attach_snds
+
+    dataset = source if isinstance(source, Dataset) else Dataset.open(source)
+    absent = missing_tables(dataset, needed or set())
+    if absent:
+        raise CohortError(f"the definition reads {', '.join(absent)}, absent from the dataset "
+                          f"{dataset.path}")
+    engine = DuckDBEngine()
+    try:
+        attach_snds(engine, dataset)
+        yield engine
+    finally:
+        engine.close()
+
+
+def run_people(cohort: Cohort, source: Source) -> pa.Table:
+    compiled = cohort.compile()
+    with snds_engine(source, compiled.tables) as engine:
+        return engine.arrow(cast(exp.Expression, compiled.people))
+
+
+def run_attrition(cohort: Cohort, source: Source) -> list[tuple[str, int]]:
+    compiled = cohort.compile()
+    with snds_engine(source, compiled.tables) as engine:
+        row = engine.arrow(cast(exp.Expression, compiled.attrition)).to_pylist()[0]
+    return [(label, int(row[f"STEP_{k}"] or 0)) for k, label in enumerate(compiled.steps)]
