@@ -102,7 +102,8 @@ def machine() -> str:
 def record(results: dict, command: str) -> None:
     lines = [START, "## Data engine (`hygie.engine`, `hygie.pseudo`, `hygie.cohorts`)", "",
              f"Machine: {machine()}. Data: {results['data']} ({results['patients']:,} patients). "
-             f"Command: `{command}`. Median of {results['repeat']} runs after a warm-up.", "",
+             f"Command: `{command}`. Median of {results['repeat']} runs after a warm-up. "
+             f"Load average at start: {results['load']:.1f}.", "",
              "| measure | engine | Hygie (s) | reference (s) | ratio | requirement |",
              "|---|---|---:|---:|---:|---|"]
     for name, r in results["engines"].items():
@@ -146,7 +147,7 @@ def main() -> None:
     results = {"data": str(args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT)
                            else args.data),
                "patients": ds.manifest["source"]["parameters"]["patients"],
-               "repeat": args.repeat, "engines": {}}
+               "repeat": args.repeat, "engines": {}, "load": __import__("os").getloadavg()[0]}
     engines: list[tuple[str, type[Engine]]] = [("duckdb", DuckDBEngine)]
     if args.spark:
         engines.append(("spark", SparkEngine))
