@@ -7,11 +7,11 @@ The query is a chain of named steps (CTEs):
 - `ENTRY`: per person, the first date in the study period on which an entry criterion is met
   (for `at_least: N within: W`, the date of the N-th event, the first N-1 lying within W days
   before it): the index date, INDEX_DATE;
-- `HITS`: per entered person, the number of event dates of each require/exclude event criterion
-  in its window (HITS_k), in one join of ENTRY with those events and one aggregation;
 - `PERSON`: one row per person from IR_BEN_R (sex, birth, residence, death, registration), read
   only when a demographic, death or coverage criterion needs it;
-- `STEPS`: one row per entered person with one boolean KEEP_k per criterion, in order.
+- `STEPS`: one row per entered person with one boolean KEEP_k per criterion, in order: ENTRY
+  joined once to the events of every require/exclude event criterion (each counted in its own
+  window by a COUNT_IF) and to PERSON, in one aggregation.
 
 `people` keeps the rows where every KEEP_k holds; `attrition` counts, in one pass over STEPS,
 the people remaining after entry and after each criterion. Only user codes, dates and numbers
@@ -155,8 +155,6 @@ class _Compiler:
             union = events(sources, codes, dates=dates, stays_table="STAYS",
                            quality_filters=self.cohort.quality_filters)
             self.tables |= tables_read(sources)
-            if codes.system == "ATC":
-                self.tables.add("DRUG")
             self.ctes.append((name, exp.select(col("PERSON_KEY"), col("EVENT_DATE")).distinct(copy=False)
                               .from_(subquery(union, "ev"), copy=False)))
 
@@ -205,29 +203,25 @@ class _Compiler:
 
     # --- require and exclude -----------------------------------------------------------------
 
-    def _hits(self, counted: list[tuple[int, EventCriterion | Died]]) -> None:
-        """HITS: per entered person, the number of event dates of each criterion in its window,
-        in one join of ENTRY with the criteria's events and one aggregation."""
-        sets = list(dict.fromkeys(self._events_of(c) for _, c in counted))
+    def _criteria_events(self, counted: list[tuple[int, EventCriterion | Died]]) \
+            -> tuple[exp.Query, list[exp.Expr]]:
+        """The events of the require/exclude criteria, tagged by their set (EVENTS = n), and for
+        each criterion the count of its event days in its window (COUNT_IF, per entered person)."""
         union: exp.Query | None = None
-        for name in sets:
-            part = exp.select(named(exp.Literal.number(int(name.rsplit("_", 1)[1])), "EVENTS"),
-                              col("PERSON_KEY"), col("EVENT_DATE")).from_(table(name), copy=False)
+        for name in dict.fromkeys(self._events_of(c) for _, c in counted):
+            number = exp.Literal.number(int(name.rsplit("_", 1)[1]))
+            part = exp.select(named(number, "EVENTS"), col("PERSON_KEY"), col("EVENT_DATE")) \
+                .from_(table(name), copy=False)
             union = part if union is None else exp.union(union, part, distinct=False, copy=False)
         assert union is not None
-        counts = []
-        for k, c in counted:
+        counts: list[exp.Expr] = []
+        for _, c in counted:
             window = c.window if isinstance(c, Died) else (c.window or DEFAULT_WINDOW)
-            number = int(self._events_of(c).rsplit("_", 1)[1])
-            cond = exp.and_(exp.EQ(this=col("EVENTS", "x"), expression=exp.Literal.number(number)),
-                            *_in_window(col("EVENT_DATE", "x"), window), copy=False)
-            counts.append(named(exp.CountIf(this=cond), f"HITS_{k}"))
-        q = (exp.select(col("PERSON_KEY", "e"), *counts)
-             .from_(table("ENTRY", "e"), copy=False)
-             .join(subquery(union, "x"),
-                   on=_same_person("x", "e"), copy=False)
-             .group_by(col("PERSON_KEY", "e"), copy=False))
-        self.ctes.append(("HITS", q))
+            number = exp.Literal.number(int(self._events_of(c).rsplit("_", 1)[1]))
+            counts.append(exp.CountIf(this=exp.and_(
+                exp.EQ(this=col("EVENTS", "x"), expression=number),
+                *_in_window(col("EVENT_DATE", "x"), window), copy=False)))
+        return union, counts
 
     def _person(self, columns: set[str]) -> None:
         b = "b"
@@ -248,11 +242,11 @@ class _Compiler:
             "DEATH_DATE": exp.func("MIN", real_date("BEN_DCD_DTE")),
             "REGISTERED": exp.func("MIN", real_date("BEN_DTE_INS")),
         }
-        entered = exp.select(col("PERSON_KEY")).from_(table("ENTRY"), copy=False)
+        # Every person, in one linear pass (not only the entered ones: a second reference to
+        # ENTRY would make engines that inline CTEs, like Spark, compute it twice).
         q = (exp.select(named(col("BEN_NIR_ANO", b), "PERSON_KEY"),
                         *(named(v, k) for k, v in every.items() if k in columns))
              .from_(table("IR_BEN_R", b), copy=False)
-             .where(exp.In(this=col("BEN_NIR_ANO", b), query=exp.Subquery(this=entered)), copy=False)
              .group_by(col("BEN_NIR_ANO", b), copy=False))
         self.ctes.append(("PERSON", q))
         self.tables.add("IR_BEN_R")
@@ -295,33 +289,41 @@ class _Compiler:
         raise TypeError(f"no predicate for {type(c).__name__}")
 
     def _steps(self) -> list[exp.Expr]:
+        """STEPS: ENTRY joined once to the criteria's events and to PERSON, aggregated per person
+        (ENTRY is read once, whatever the number of criteria)."""
         keeps: list[exp.Expr] = []
         counted: list[tuple[int, EventCriterion | Died]] = []
         person_columns: set[str] = set()
-        for k, (how, c) in enumerate(self.cohort.criteria, start=1):
+        for how, c in self.cohort.criteria:
             if isinstance(c, EventCriterion) or (isinstance(c, Died) and c.codelist):
-                counted.append((k, c))
-                at_least = c.at_least if isinstance(c, EventCriterion) else 1
-                hits = exp.func("COALESCE", col(f"HITS_{k}", "h"), exp.Literal.number(0))
-                keeps.append(exp.GTE(this=hits, expression=exp.Literal.number(at_least))
-                             if how == "require"
-                             else exp.LT(this=hits, expression=exp.Literal.number(at_least)))
+                counted.append((len(keeps), c))
+                keeps.append(exp.Null())  # the count, filled in below
             else:
                 pred, columns = self._predicate(c)
                 person_columns |= columns
                 holds = exp.func("COALESCE", pred, exp.false())
                 keeps.append(holds if how == "require" else exp.Not(this=holds))
+        q = exp.select(col("PERSON_KEY", "e"), col("INDEX_DATE", "e")).from_(
+            table("ENTRY", "e"), copy=False)
         if counted:
-            self._hits(counted)
+            union, counts = self._criteria_events(counted)
+            for (k, crit), hits in zip(counted, counts, strict=True):
+                at_least = exp.Literal.number(crit.at_least if isinstance(crit, EventCriterion)
+                                              else 1)
+                how = self.cohort.criteria[k][0]
+                keeps[k] = (exp.GTE(this=hits, expression=at_least) if how == "require"
+                            else exp.LT(this=hits, expression=at_least))
+            q = q.join(subquery(union, "x"), on=_same_person("x", "e"), join_type="left",
+                       copy=False)
         if person_columns:
             self._person(person_columns)
-        q = exp.select(col("PERSON_KEY", "e"), col("INDEX_DATE", "e"),
-                       *(named(keep, f"KEEP_{k}") for k, keep in enumerate(keeps, start=1))
-                       ).from_(table("ENTRY", "e"), copy=False)
-        if counted:
-            q = q.join(table("HITS", "h"), on=_same_person("h", "e"), join_type="left", copy=False)
-        if person_columns:
-            q = q.join(table("PERSON", "p"), on=_same_person("p", "e"), join_type="left", copy=False)
+            q = q.join(table("PERSON", "p"), on=_same_person("p", "e"), join_type="left",
+                       copy=False)
+        q = q.select(*(named(keep, f"KEEP_{k}") for k, keep in enumerate(keeps, start=1)),
+                     copy=False)
+        if counted:  # one row per person: PERSON's columns are the person's, grouped as such
+            q = q.group_by(col("PERSON_KEY", "e"), col("INDEX_DATE", "e"),
+                           *(col(name, "p") for name in sorted(person_columns)), copy=False)
         self.ctes.append(("STEPS", q))
         return [col(f"KEEP_{k}") for k in range(1, len(keeps) + 1)]
 

@@ -224,17 +224,40 @@ def _dcir(source: str, system: str, detail: str, raw_code: exp.Expr, code: exp.E
     return q
 
 
+def atc_presentations(codes: Codes) -> dict[str, list[int]]:
+    """ATC code -> its CIP13 presentations in the drug table packaged with Hygie (the table that
+    `attach_snds` registers as DRUG), for the ATC codes and prefixes of `codes`."""
+    from hygie.snds.views import drug_table
+
+    drugs = drug_table()
+    out: dict[str, list[int]] = {}
+    for cip, atc in zip(drugs["CIP13"].to_pylist(), drugs["ATC"].to_pylist(), strict=True):
+        if atc in codes.exact or atc.startswith(codes.prefixes):
+            out.setdefault(atc, []).append(cip)
+    return dict(sorted(out.items()))
+
+
 def _pharmacy(codes: Codes | None, system: str, dates: Dates, qf: bool) -> exp.Select:
     raw = col("PHA_PRS_C13", "d")
+    quantity = col("PHA_ACT_QSN", "d")
+    if system == "ATC" and codes is None:  # every drug: through the DRUG view
+        return _dcir("dcir_pharmacy", "ATC", "ER_PHA_F", raw, col("ATC", "k"), quantity, [],
+                     dates, qf, atc=_on(("k.CIP13", "d.PHA_PRS_C13")))
     if system == "ATC":
-        on = _on(("k.CIP13", "d.PHA_PRS_C13"))
-        if codes:
-            on = exp.and_(on, code_match(col("ATC", "k"), codes), copy=False)
-        return _dcir("dcir_pharmacy", "ATC", "ER_PHA_F", raw, col("ATC", "k"),
-                     col("PHA_ACT_QSN", "d"), [], dates, qf, atc=on)
+        # ATC codes become the list of their presentations, filtered in the ER_PHA_F scan (a
+        # join to DRUG first would hide the filter from planners without statistics); the ATC
+        # of each presentation is given back by a CASE.
+        assert codes is not None
+        by_atc = atc_presentations(codes)
+        cips = Codes("CIP13", tuple(str(c) for cs in by_atc.values() for c in cs))
+        atc = exp.Case()
+        for code, cs in by_atc.items():
+            atc = atc.when(code_match(raw, Codes("CIP13", tuple(map(str, cs))), numeric_width=13),
+                           exp.Literal.string(code), copy=False)
+        return _dcir("dcir_pharmacy", "ATC", "ER_PHA_F", raw, atc if by_atc else exp.Null(),
+                     quantity, [code_match(raw, cips, numeric_width=13)], dates, qf)
     where = [code_match(raw, codes, numeric_width=13)] if codes else []
-    return _dcir("dcir_pharmacy", "CIP13", "ER_PHA_F", raw, _text(raw), col("PHA_ACT_QSN", "d"),
-                 where, dates, qf)
+    return _dcir("dcir_pharmacy", "CIP13", "ER_PHA_F", raw, _text(raw), quantity, where, dates, qf)
 
 
 def _lab(codes: Codes | None, dates: Dates, qf: bool) -> exp.Select:
