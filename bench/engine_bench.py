@@ -152,7 +152,8 @@ def main() -> None:
     if args.spark:
         engines.append(("spark", SparkEngine))
     for name, cls in engines:
-        eng = cls()
+        # Spark local gets the memory a laptop can spare; DuckDB takes its default (80% of RAM).
+        eng = SparkEngine(config={"spark.driver.memory": "8g"}) if cls is SparkEngine else cls()
         try:
             attach_snds(eng, ds)
             r = {"rekey": rekey(eng, args.repeat),

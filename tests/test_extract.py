@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -141,6 +142,31 @@ def test_same_bytes_on_spark_and_on_a_rerun(baseline, synthetic, spark_engine, t
     assert again.manifest["provenance"]["tables"] == ds.manifest["provenance"]["tables"]
 
 
+def test_big_tables_leave_in_parts_with_the_same_rows_on_both_engines(
+        baseline, synthetic, spark_engine, tmp_path):
+    scope, whole, _, root = baseline
+    snds, _ = synthetic
+    register = OppositionRegister(root / "oppositions.parquet")
+    runs = {}
+    for name, engine in (("duckdb", None), ("spark", spark_engine)):
+        runs[name], _ = extract(scope, snds, tmp_path / name, secret=SECRET, register=register,
+                                engine=engine, rows_per_part=2_000)
+    parts, again = runs["duckdb"], runs["spark"]
+    files = {t: [f["sha256"] for f in parts.manifest["tables"][t]["files"]] for t in parts.tables}
+    assert files == {t: [f["sha256"] for f in again.manifest["tables"][t]["files"]]
+                     for t in again.tables}
+    con = duckdb.connect()
+    rows = whole.manifest["provenance"]["tables"]["ER_PRS_F"]["rows_released"]
+    assert len(files["ER_PRS_F"]) == -(-rows // 2_000) > 1
+    for table in whole.tables:
+        # The parts hold the same rows, each part sorted, their pseudonym ranges disjoint.
+        assert con.execute(f"SELECT * FROM read_parquet('{parts.glob(table)}')").fetchall() == \
+            con.execute(f"SELECT * FROM read_parquet('{whole.glob(table)}')").fetchall()
+        bounds = [con.execute(f"SELECT min(PSEUDO_ID), max(PSEUDO_ID) FROM read_parquet('{f}')")
+                  .fetchone() for f in parts.files(table)]
+        assert all(hi < lo for (_, hi), (lo, _) in itertools.pairwise(bounds) if hi and lo)
+
+
 def test_objections_apply_to_the_next_refresh(baseline, synthetic, tmp_path):
     scope, first, report, _ = baseline
     snds, _ = synthetic
@@ -258,3 +284,14 @@ def test_cli_extract_checks_project_secret_and_register(synthetic, tmp_path, mon
     assert SECRET.value.hex() not in json.dumps(manifest)
     assert not list(tmp_path.glob(".tmp-*"))
     shutil.rmtree(tmp_path / "out")
+
+
+def test_an_extract_reads_as_duckdb_relations_and_arrow_tables(baseline):
+    _, ds, report, _ = baseline
+    reopened = Dataset.open(ds.path)
+    relation = reopened.relation("ER_PRS_F", duckdb.connect())
+    released = report.tables["ER_PRS_F"]["rows_released"]
+    assert relation.aggregate("count(*)").fetchone()[0] == released > 0
+    table = reopened.arrow("ER_PRS_F", columns=["PSEUDO_ID"])
+    assert table.num_rows == released and table.column_names == ["PSEUDO_ID"]
+    assert set(table.column("PSEUDO_ID").to_pylist()) <= released_pseudonyms(ds)

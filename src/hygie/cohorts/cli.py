@@ -18,12 +18,6 @@ class EngineName(StrEnum):
     spark = "spark"
 
 
-def present_count(n: int) -> str:
-    """How a count leaves the platform. This is the hook for `hygie.sdc`: until it is wired in,
-    counts of 1 to 10 people are shown as "<11" (the SNDS rule of statistical secrecy)."""
-    return "<11" if 1 <= n <= 10 else f"{n:,}"
-
-
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
@@ -52,22 +46,33 @@ def sql(definition: Path = DEF, engine: EngineName = ENGINE,
 @cohort_app.command("count")
 def count(definition: Path = DEF,
           data: Path = typer.Option(..., "--data", help="SNDS dataset folder (with manifest.json)."),
+          oppositions: Path = typer.Option(..., envvar="HYGIE_OPPOSITION_REGISTER",
+                                           help="The opposition register (`hygie oppositions`)."),
           engine: EngineName = ENGINE) -> None:
-    """Count the people remaining after entry and after each criterion (attrition table)."""
+    """Feasibility: people remaining after entry and after each criterion, objectors left out,
+    each count perturbed by the cell key, rounded to 5 and hidden under 11 (`hygie.sdc`).
+
+    Needs the platform secret (HYGIE_PSEUDO_SECRET or HYGIE_PSEUDO_SECRET_FILE)."""
     from rich.console import Console
     from rich.table import Table
 
     from hygie.cohorts.run import CohortError, missing_tables
     from hygie.engine.engines import open_engine
     from hygie.engine.lake import Dataset, LakeError
+    from hygie.pseudo.keys import SecretError, load_secret
+    from hygie.pseudo.oppositions import OppositionRegister
     from hygie.snds.views import attach_snds
 
     cohort = _load(definition)
     compiled = cohort.compile()
     try:
+        secret = load_secret()
         dataset = Dataset.open(data)
-    except LakeError as exc:
+    except (LakeError, SecretError) as exc:
         raise _fail(str(exc)) from None
+    if not oppositions.is_file():
+        raise _fail(f"no opposition register at {oppositions} (create it with "
+                    "`hygie oppositions init`)")
     absent = missing_tables(dataset, compiled.tables)
     if absent:
         raise _fail(f"{definition} reads {', '.join(absent)}, absent from the dataset {data}")
@@ -76,11 +81,12 @@ def count(definition: Path = DEF,
             open_engine(engine.value) as eng:
         attach_snds(eng, dataset)
         try:
-            counts = cohort.attrition(eng)
+            counts = cohort.feasibility(eng, secret, OppositionRegister(oppositions))
         except CohortError as exc:
             raise _fail(str(exc)) from None
     table = Table("step", "criterion", "people", title=cohort.title or cohort.name,
-                  caption="people remaining after each step; counts of 1 to 10 are not shown")
-    for step, (label, n) in enumerate(counts):
-        table.add_row(str(step), label, present_count(n))
+                  caption="people remaining after each step, objectors left out; each count is "
+                          "perturbed and rounded to 5, counts under 11 are not shown")
+    for step, (label, released) in enumerate(counts):
+        table.add_row(str(step), label, released.mark)
     console.print(table)

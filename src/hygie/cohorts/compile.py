@@ -66,6 +66,7 @@ class Compiled:
     people: exp.Query  # PERSON_KEY, INDEX_DATE, sorted by PERSON_KEY
     attrition: exp.Query  # one row: STEP_0 (entry), STEP_1, ... (after each criterion)
     steps: list[str]  # a label for each count of `attrition`
+    keeps: exp.Query  # one row per entered person: PERSON_KEY, KEEP_1, ... (one per criterion)
     tables: set[str] = field(default_factory=set)  # dataset tables read (T_MCOaaX: PMSI)
 
 
@@ -355,10 +356,13 @@ class _Compiler:
             counts.append(named(exp.CountIf(this=exp.and_(*(c.copy() for c in keeps[:k]), copy=False)),
                                      f"STEP_{k}"))
         attrition = exp.select(*counts).from_(table(last), copy=False)
+        keep_rows = exp.select(col("PERSON_KEY"), *(named(k.copy(), f"KEEP_{i}") for i, k in
+                                                    enumerate(keeps, start=1))).from_(table(last))
         for name, cte in self.ctes:
             people = people.with_(name, as_=cte, copy=False)
             attrition = attrition.with_(name, as_=cte.copy(), copy=False)
-        return Compiled(people, attrition, self.labels(), set(self.tables))
+            keep_rows = keep_rows.with_(name, as_=cte.copy(), copy=False)
+        return Compiled(people, attrition, self.labels(), keep_rows, set(self.tables))
 
 
 def compile_cohort(cohort: Cohort) -> Compiled:

@@ -62,6 +62,9 @@ if TYPE_CHECKING:
 
     from hygie.cohorts.compile import Compiled
     from hygie.cohorts.run import Source
+    from hygie.pseudo.keys import Secret
+    from hygie.pseudo.oppositions import OppositionRegister
+    from hygie.sdc.released import Released
 
 
 class DefinitionError(ValueError):
@@ -571,6 +574,14 @@ class Cohort(_Strict):
     def count(self, source: Source) -> int:
         """Number of people in the cohort (raw; feasibility outputs go through hygie.sdc)."""
         return self.attrition(source)[-1][1]
+
+    def feasibility(self, source: Source, secret: Secret,
+                    register: OppositionRegister | None = None) -> list[tuple[str, Released]]:
+        """The attrition table as it may be shown to an applicant: objectors left out, each count
+        perturbed by the cell-key method, rounded to 5, and hidden under 11."""
+        from hygie.cohorts.run import run_feasibility
+
+        return run_feasibility(self, source, secret, register)
 
 
 # --- loading helpers ----------------------------------------------------------------------------

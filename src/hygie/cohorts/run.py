@@ -1,4 +1,4 @@
-"""Run a compiled cohort on an engine: the people, the attrition counts.
+"""Run a compiled cohort on an engine: the people, the attrition counts, the feasibility counts.
 
 A source is an engine on which `hygie.snds.views.attach_snds` was called (its views are used as
 they are), or a dataset (a `Dataset` or its folder), which is opened on a fresh DuckDB engine for
@@ -20,6 +20,9 @@ from hygie.engine.lake import Dataset
 
 if TYPE_CHECKING:
     from hygie.cohorts.model import Cohort
+    from hygie.pseudo.keys import Secret
+    from hygie.pseudo.oppositions import OppositionRegister
+    from hygie.sdc.released import Released
 
 Source = Engine | Dataset | str | Path
 # Engine.arrow is typed for sqlglot's Expression; a compiled query is a Query (both are Expr).
@@ -75,3 +78,37 @@ def run_attrition(cohort: Cohort, source: Source) -> list[tuple[str, int]]:
     with snds_engine(source, compiled.tables) as engine:
         row = engine.arrow(cast(exp.Expression, compiled.attrition)).to_pylist()[0]
     return [(label, int(row[f"STEP_{k}"] or 0)) for k, label in enumerate(compiled.steps)]
+
+
+def run_feasibility(cohort: Cohort, source: Source, secret: Secret,
+                    register: OppositionRegister | None) -> list[tuple[str, Released]]:
+    """The attrition counts as they may leave the platform: objectors out, then each count
+    perturbed by the cell key and rounded, counts under 11 hidden (`hygie.sdc.CellKey`).
+
+    Only the number of people and the sum of their record keys leave the engine. Noise is per
+    count, so a perturbed attrition table need not decrease step by step.
+    """
+    from hygie.pseudo.oppositions import SCHEMA
+    from hygie.pseudo.pseudonyms import opposed_filter
+    from hygie.sdc.cellkey import CellKey
+
+    cell_key = CellKey.from_secret(secret)
+    compiled = cohort.compile()
+    steps, kept, opposed = "FEASIBILITY_STEPS", "FEASIBILITY_KEPT", "FEASIBILITY_OPPOSED"
+    with snds_engine(source, compiled.tables) as engine:
+        try:
+            engine.register_arrow(opposed, register.table() if register else SCHEMA.empty_table())
+            engine.materialize(steps, cast(exp.Expression, compiled.keeps))
+            engine.materialize(kept, opposed_filter(engine, exp.select("*").from_(steps),
+                                                    secret.opposition_key(), opposed))
+            out = []
+            for k, label in enumerate(compiled.steps):
+                persons = exp.select("PERSON_KEY").from_(kept)
+                if k:
+                    persons = persons.where(exp.and_(*(exp.column(f"KEEP_{i}")
+                                                       for i in range(1, k + 1))))
+                out.append((label, cell_key.release_query(engine, persons, "PERSON_KEY")))
+            return out
+        finally:
+            for name in (kept, steps, opposed):
+                engine.drop(name)

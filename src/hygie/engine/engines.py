@@ -240,7 +240,9 @@ class SparkEngine(Engine):
 
     def materialize(self, name: str, query: SQL) -> None:
         self.drop(name)
-        self._sql(query).cache().createOrReplaceTempView(name)
+        frame = self._sql(query).cache()
+        frame.createOrReplaceTempView(name)
+        frame.count()  # cache() is lazy: compute now, so errors and time belong to this step
 
     def drop(self, name: str) -> None:
         if self.spark.catalog.tableExists(name):

@@ -21,12 +21,15 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hygie import __version__
+
+if TYPE_CHECKING:
+    import duckdb
 
 MANIFEST = "manifest.json"
 FORMAT = "hygie-dataset/1"
@@ -106,6 +109,20 @@ class Dataset:
         except KeyError:
             raise LakeError(f"{self.path}: no table {table!r}") from None
         return [self.path / e["path"] for e in entries]
+
+    def arrow(self, table: str, columns: list[str] | None = None) -> pa.Table:
+        """A table's rows as one Arrow table, its parts in order (for notebooks)."""
+        parts = [pq.read_table(f, columns=columns) for f in self.files(table)]
+        return pa.concat_tables(parts) if parts else pa.table({})
+
+    def relation(self, table: str, con: duckdb.DuckDBPyConnection | None = None
+                 ) -> duckdb.DuckDBPyRelation:
+        """A table as a lazy DuckDB relation over its Parquet parts (on `con`, or DuckDB's
+        default connection): `ds.relation("ER_PRS_F").filter(...).aggregate(...)`."""
+        import duckdb
+
+        return (con or duckdb.default_connection()).read_parquet(
+            [str(f) for f in self.files(table)])
 
     def glob(self, table: str) -> str:
         """A path pattern for readers such as DuckDB's read_parquet."""

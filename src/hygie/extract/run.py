@@ -6,6 +6,10 @@ project's pseudonym (PSEUDO_ID) and row keys by keyed LINE_ID/STAY_ID, keep only
 columns, sort, and write Parquet into a lake dataset whose manifest carries the provenance (scope
 hash, input dataset, code version, engine, rows and people dropped at each step). The output
 appears only when complete; a rerun gives the same bytes, on DuckDB or Spark.
+
+A table's rows are materialised in the engine (which spills to disk), then leave it one part at a
+time: part k holds the pseudonyms in the k-th range of their first two hex digits, so no more than
+about `rows_per_part` rows are ever held in Python, and the parts depend on the row count only.
 """
 
 from __future__ import annotations
@@ -29,6 +33,19 @@ from hygie.snds.schemas import load_schemas
 from hygie.snds.views import attach_snds
 
 Progress = Callable[[str], None]
+ROWS_PER_PART = 4_000_000
+PREFIXES = 256  # parts split the pseudonyms by their first two hex digits
+
+
+def part_ranges(rows: int, rows_per_part: int = ROWS_PER_PART) -> list[tuple[str | None, str | None]]:
+    """Bounds [low, high) on the first two hex digits of PSEUDO_ID, one pair per part (None: open).
+
+    Pseudonyms are uniform, so each part gets about rows / parts rows.
+    """
+    parts = max(1, min(PREFIXES, -(-rows // max(1, rows_per_part))))
+    cuts = [PREFIXES * i // parts for i in range(parts + 1)]
+    return [(None if i == 0 else f"{cuts[i]:02x}", None if i == parts - 1 else f"{cuts[i + 1]:02x}")
+            for i in range(parts)]
 
 
 @dataclass
@@ -50,7 +67,8 @@ def cohort_people(scope: Scope, engine: Engine) -> pa.Table:
 
 def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
             register: OppositionRegister, engine: Engine | None = None, force: bool = False,
-            progress: Progress | None = None) -> tuple[Dataset, ExtractReport]:
+            progress: Progress | None = None,
+            rows_per_part: int = ROWS_PER_PART) -> tuple[Dataset, ExtractReport]:
     scope.check(dataset)
     check_target(Path(out), force=force)
     project_key = secret.project_key(scope.project)
@@ -89,9 +107,8 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
                            force=force) as writer:
             for table, columns in scope.tables.items():
                 say(f"extracting {table}")
-                result, counts = _extract_table(eng, scope, table, columns, project_key)
-                write_parquet(result, writer.part_path(table, 0))
-                report.tables[table] = counts
+                report.tables[table] = _extract_table(eng, scope, table, columns, project_key,
+                                                      writer, rows_per_part)
             ds = writer.commit({"provenance": {
                 "cohort_people": report.cohort_people,
                 "opposed_people_dropped": report.opposed_people,
@@ -99,14 +116,14 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
                 "tables": report.tables}})
         return ds, report
     finally:
-        for name in ("COHORT", "PSEUDONYMS"):
+        for name in ("COHORT", "PSEUDONYMS", "EXTRACT_ROWS"):
             eng.drop(name)
         if own:
             eng.close()
 
 
-def _extract_table(eng: Engine, scope: Scope, table: str, columns: list[str],
-                   project_key: bytes) -> tuple[pa.Table, dict[str, int]]:
+def _extract_table(eng: Engine, scope: Scope, table: str, columns: list[str], project_key: bytes,
+                   writer: DatasetWriter, rows_per_part: int) -> dict[str, int]:
     base = linked(table).subquery("l")
     start = exp.Literal.string(scope.period.start.isoformat())
     end = exp.Literal.string(scope.period.end.isoformat())
@@ -124,7 +141,19 @@ def _extract_table(eng: Engine, scope: Scope, table: str, columns: list[str],
              .join(exp.to_table("PSEUDONYMS").as_("ps"),
                    on=exp.column("PERSON_KEY", table="ps").eq(exp.column("PERSON_KEY", table="l")))
              .where(in_period))
-    result = eng.arrow(query)
+    eng.materialize("EXTRACT_ROWS", query)
+    released = int(eng.scalar("SELECT count(*) FROM EXTRACT_ROWS"))
+    pseudo_id = exp.column("PSEUDO_ID")
+    prefix = exp.Substring(this=pseudo_id, start=exp.Literal.number(1),
+                           length=exp.Literal.number(2))
+    for index, (low, high) in enumerate(part_ranges(released, rows_per_part)):
+        part = exp.select(exp.Star()).from_("EXTRACT_ROWS")
+        if low is not None:
+            part = part.where(exp.GTE(this=prefix.copy(), expression=exp.Literal.string(low)))
+        if high is not None:
+            part = part.where(exp.LT(this=prefix.copy(), expression=exp.Literal.string(high)))
+        write_parquet(_canonical(eng.arrow(part), table, columns, key_name),
+                      writer.part_path(table, index))
     tally = parse(
         "SELECT count(*) AS n, count(c.PERSON_KEY) AS in_cohort, count(k.PERSON_KEY) AS kept FROM l "
         "LEFT JOIN (SELECT DISTINCT PERSON_KEY FROM COHORT_RAW) c ON c.PERSON_KEY = l.PERSON_KEY "
@@ -139,10 +168,10 @@ def _extract_table(eng: Engine, scope: Scope, table: str, columns: list[str],
         "rows_not_linked_to_one_person": total - int(linked_rows),
         "rows_of_people_outside_the_cohort": int(linked_rows) - int(in_cohort),
         "rows_of_opposed_people": int(in_cohort) - int(kept),
-        "rows_outside_the_period": int(kept) - result.num_rows,
-        "rows_released": result.num_rows,
+        "rows_outside_the_period": int(kept) - released,
+        "rows_released": released,
     }
-    return _canonical(result, table, columns, key_name), counts
+    return counts
 
 
 def _canonical(result: pa.Table, table: str, columns: list[str], key_name: str | None) -> pa.Table:

@@ -24,6 +24,12 @@ SCHEMA_VERSION = "schema-snds@fe17ef8"
 _YEARLY = re.compile(r"^(T_[A-Z]{3})(\d\d)(.*)$")
 
 
+def generic_name(name: str) -> str:
+    """The schema name of a table: `T_MCO21B` -> `T_MCOaaB`; other names are unchanged."""
+    m = _YEARLY.match(name)
+    return f"{m.group(1)}aa{m.group(3)}" if m else name
+
+
 @dataclass(frozen=True)
 class Field:
     name: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hygie.synth import knowledge as K
-from hygie.synth.people import NEVER, People, step_rate
+from hygie.synth.people import People, step_rate
 
 STAY_KEYS = list(K.STAYS)
 STAY_INDEX = {k: i for i, k in enumerate(STAY_KEYS)}
@@ -170,5 +170,3 @@ def make_care(rng: np.random.Generator, people: People, start: int, end: int) ->
         ald=ald_cols,  # registrations may predate the period: the ALD file keeps history
     )
 
-
-__all__ = ["NEVER", "Care", "make_care"]

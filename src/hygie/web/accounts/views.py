@@ -1,0 +1,82 @@
+"""Sign-in, TOTP enrolment and verification, sign-out."""
+
+from __future__ import annotations
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hygie.web.accounts.forms import TokenForm
+from hygie.web.audit.record import record
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                           require_https=request.is_secure()):
+        return "/"
+    return target
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+    extra_context = {"oidc_enabled": settings.OIDC_ENABLED}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record("account.login", self.request.user, request=self.request)
+        return response
+
+
+@login_required
+def setup(request: HttpRequest) -> HttpResponse:
+    """Enrol a TOTP device: show its QR code, confirm with a first code."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if request.user.totpdevice_set.filter(confirmed=True).exists():
+        return redirect("accounts:verify")
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="default", confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save()
+                otp_login(request, device)
+                record("account.totp_enrolled", request.user, request=request)
+            messages.success(request, _("Two-factor authentication is on."))
+            return redirect(_next(request))
+        form.add_error("token", _("This code is not valid. Check your device's clock."))
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    return render(request, "accounts/setup.html", {
+        "form": form, "qr_svg": image.to_string(encoding="unicode"), "secret": device.bin_key.hex(),
+        "next": _next(request)})
+
+
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for device in request.user.totpdevice_set.filter(confirmed=True):
+            if device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                record("account.verified", request.user, request=request)
+                return redirect(_next(request))
+        record("account.verify_failed", request.user, request=request)
+        form.add_error("token", _("This code is not valid."))
+    return render(request, "accounts/verify.html", {"form": form, "next": _next(request)})
+
+
+class LogoutView(auth_views.LogoutView):
+    pass

@@ -1,0 +1,9 @@
+"""The REST API (django-ninja): the public catalogue, read-only. OpenAPI at /api/openapi.json."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(title="Hygie", version="1", urls_namespace="api",
+               description="Catalogue of the health data hub: datasets, tables, variables, codes.")
+api.add_router("/catalogue/", "hygie.web.catalogue.api.router")

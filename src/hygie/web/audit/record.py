@@ -1,0 +1,25 @@
+"""`record(...)`: add an audit event, in the caller's transaction (both land or neither)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from hygie.web.audit.models import AuditEvent
+
+
+def record(action: str, target: models.Model | None = None, *, actor: Any = None,
+           request: HttpRequest | None = None, **detail: Any) -> AuditEvent:
+    """Record `actor` (or the request's user) doing `action` on `target`."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        target_type=target._meta.label if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:300] if target is not None else "",
+        detail=detail, ip=ip)

@@ -1,0 +1,44 @@
+"""Attach a lake dataset (the data themselves) to a catalogue version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from hygie.engine.lake import Dataset as LakeDataset
+from hygie.engine.lake import LakeError, sha256_file
+from hygie.snds.schemas import generic_name
+from hygie.web.audit.record import record
+from hygie.web.catalogue.models import DatasetVersion
+
+
+class AttachError(ValueError):
+    pass
+
+
+def attach_lake(version: DatasetVersion, path: str | Path, *, user: Any = None) -> LakeDataset:
+    """Check the lake dataset (every file against its manifest, every table described by the
+    version) and record it on the version, with its years."""
+    try:
+        lake = LakeDataset.open(path, verify=True)
+    except LakeError as exc:
+        raise AttachError(str(exc)) from None
+    described = set(version.tables.values_list("name", flat=True))
+    unknown = [t for t in lake.tables if t not in described and generic_name(t) not in described]
+    if unknown:
+        raise AttachError(f"{path}: tables not described by {version}: {', '.join(unknown)}")
+    params = (lake.manifest.get("source") or {}).get("parameters") or {}
+    years = str(params.get("years", ""))
+    with transaction.atomic():
+        version.lake_path = str(Path(path).resolve())
+        version.lake_manifest_sha256 = sha256_file(lake.path / "manifest.json")
+        if "-" in years:
+            first, last = years.split("-", 1)
+            version.first_year, version.last_year = int(first), int(last)
+        version.save(update_fields=["lake_path", "lake_manifest_sha256", "first_year",
+                                    "last_year"])
+        record("catalogue.lake_attached", version, actor=user, path=version.lake_path,
+               manifest_sha256=version.lake_manifest_sha256)
+    return lake

@@ -1,0 +1,287 @@
+"""The catalogue: data holders, datasets and their versions, tables, variables, code lists.
+
+A dataset is described version by version. A version goes draft -> in review -> published
+(`Status`); the public sees published versions only, and the latest published one by default.
+Tables, variables and foreign keys belong to a version, so a new version can be compared with the
+previous one (`hygie.catalogue.diff`). Code lists (nomenclatures) belong to the dataset and are
+shared by its versions.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def localised(obj: object, field: str) -> str:
+    """`field_en` when the page is in English and it is filled in, else `field_fr`."""
+    if (get_language() or "fr").startswith("en"):
+        value = getattr(obj, f"{field}_en", "")
+        if value:
+            return str(value)
+    return str(getattr(obj, f"{field}_fr", ""))
+
+
+class DataHolder(models.Model):
+    slug = models.SlugField(_("identifier"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    url = models.URLField(_("web site"), blank=True)
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("data holder")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person who edits a data holder's catalogue entries."""
+
+    class Role(models.TextChoices):
+        EDITOR = "editor", _("Editor")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="memberships")
+    holder = models.ForeignKey(DataHolder, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.EDITOR)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "holder"], name="one_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.holder})"
+
+
+class HealthCategory(models.TextChoices):
+    """Kinds of health data (after the HealthDCAT-AP health categories)."""
+
+    CLAIMS = "CLAIMS", _("Insurance claims and reimbursements")
+    HOSPITAL = "HOSPITAL", _("Hospital discharge data")
+    EMERGENCY = "EMERGENCY", _("Emergency care")
+    DEATHS = "DEATHS", _("Causes of death")
+    REGISTRY = "REGISTRY", _("Disease registry")
+    COHORT = "COHORT", _("Research cohort")
+    SURVEY = "SURVEY", _("Health survey")
+    EHR = "EHR", _("Electronic health records")
+
+
+class Dataset(models.Model):
+    slug = models.SlugField(_("identifier"), max_length=80, unique=True)
+    holder = models.ForeignKey(DataHolder, on_delete=models.PROTECT, related_name="datasets",
+                               verbose_name=_("data holder"))
+    title_fr = models.CharField(_("title (French)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    health_categories = models.JSONField(_("health categories"), default=list, blank=True)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    population_coverage_fr = models.TextField(_("population covered (French)"), blank=True)
+    population_coverage_en = models.TextField(_("population covered (English)"), blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    retention = models.CharField(_("retention period"), max_length=200, blank=True)
+    access_body = models.CharField(_("access body"), max_length=200, blank=True,
+                                   default="Health Data Hub")
+    licence = models.URLField(_("licence"), blank=True)
+    landing_page = models.URLField(_("landing page"), blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title_fr"]
+        verbose_name = _("dataset")
+
+    def __str__(self) -> str:
+        return self.title_fr
+
+    @property
+    def title(self) -> str:
+        return localised(self, "title")
+
+    @property
+    def description(self) -> str:
+        return localised(self, "description")
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:dataset", args=[self.slug])
+
+    def published_version(self) -> DatasetVersion | None:
+        return (self.versions.filter(status=Status.PUBLISHED).order_by("-number").first())
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REVIEW = "review", _("In review")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+class DatasetVersion(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    change_note = models.TextField(_("what changed"), blank=True)
+    first_year = models.PositiveIntegerField(_("first year"), null=True, blank=True)
+    last_year = models.PositiveIntegerField(_("last year"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)  # e.g. schema-snds@fe17ef8
+    # A lake dataset attached to the version: its folder and manifest digest.
+    lake_path = models.CharField(_("lake dataset"), max_length=500, blank=True)
+    lake_manifest_sha256 = models.CharField(max_length=64, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    published = models.DateTimeField(_("published"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["dataset", "-number"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "number"],
+                                               name="one_version_number")]
+        verbose_name = _("dataset version")
+
+    def __str__(self) -> str:
+        return f"{self.dataset} v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:version", args=[self.dataset.slug, self.number])
+
+
+class Nomenclature(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="nomenclatures")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)  # ATIH, DREES, ...
+    code_column = models.CharField(max_length=100)
+    label_column = models.CharField(max_length=100, blank=True)
+    columns = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "name"],
+                                               name="one_nomenclature_name")]
+        verbose_name = _("nomenclature")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:nomenclature", args=[self.dataset.slug, self.name])
+
+
+class Code(models.Model):
+    nomenclature = models.ForeignKey(Nomenclature, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(_("code"), max_length=100)
+    label = models.TextField(_("label"), blank=True)
+    extra = models.JSONField(default=dict, blank=True)  # the list's other columns
+
+    class Meta:
+        ordering = ["nomenclature", "code"]
+        indexes = [models.Index(fields=["nomenclature", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class Table(models.Model):
+    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="tables")
+    name = models.CharField(_("name"), max_length=100)
+    title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    product = models.CharField(_("product"), max_length=100, blank=True, db_index=True)
+    primary_key = models.JSONField(_("primary key"), default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["version", "name"], name="one_table_name")]
+        verbose_name = _("table")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def title(self) -> str:
+        return localised(self, "title")
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:table", args=[self.version.dataset.slug, self.version.number,
+                                                self.name])
+
+
+class Variable(models.Model):
+    table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="variables")
+    name = models.CharField(_("name"), max_length=100)
+    type = models.CharField(_("type"), max_length=30)
+    format = models.CharField(_("format"), max_length=50, blank=True)
+    length = models.PositiveIntegerField(_("length"), null=True, blank=True)
+    scale = models.PositiveIntegerField(_("decimals"), null=True, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    nomenclature = models.ForeignKey(Nomenclature, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="variables", verbose_name=_("nomenclature"))
+    nomenclature_column = models.CharField(max_length=100, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    date_created = models.CharField(_("created"), max_length=30, blank=True)
+    date_deleted = models.CharField(_("deleted"), max_length=30, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["table", "position"]
+        constraints = [models.UniqueConstraint(fields=["table", "name"],
+                                               name="one_variable_name")]
+        verbose_name = _("variable")
+
+    def __str__(self) -> str:
+        return f"{self.table.name}.{self.name}"
+
+    @property
+    def description(self) -> str:
+        return localised(self, "description")
+
+
+class Relation(models.Model):
+    """A foreign key: `fields` of `table` refer to `ref_fields` of the table named `ref_table`."""
+
+    table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="relations")
+    fields = models.JSONField()
+    ref_table = models.CharField(max_length=100)
+    ref_fields = models.JSONField()
+
+    class Meta:
+        ordering = ["table", "ref_table", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.table.name}({', '.join(self.fields)}) -> {self.ref_table}"
+
+
+class Statistics(models.Model):
+    """Figures computed from a version's attached lake data by a background job."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    version = models.OneToOneField(DatasetVersion, on_delete=models.CASCADE,
+                                   related_name="statistics")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    step = models.CharField(max_length=200, blank=True)
+    result = models.JSONField(default=dict, blank=True)  # only figures released under secrecy
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=100, blank=True)
+    requested = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"statistics of {self.version} ({self.state})"

@@ -1,0 +1,60 @@
+"""Public catalogue pages: datasets, versions, tables and their variables, code lists."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from hygie.web.catalogue.access import can_edit, get_version, visible_versions
+from hygie.web.catalogue.models import Nomenclature, Status
+
+
+def dataset_list(request: HttpRequest) -> HttpResponse:
+    versions = visible_versions(request.user).order_by("dataset__title_fr", "-number")
+    latest: dict[int, object] = {}
+    for v in versions:
+        latest.setdefault(v.dataset_id, v)
+    return render(request, "catalogue/dataset_list.html", {"versions": list(latest.values())})
+
+
+def dataset(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
+    version = get_version(request.user, slug, number)
+    ds = version.dataset
+    tables = version.tables.annotate(n_variables=Count("variables")).order_by("product", "name")
+    products: dict[str, list] = {}
+    for t in tables:
+        products.setdefault(t.product or "-", []).append(t)
+    return render(request, "catalogue/dataset.html", {
+        "dataset": ds, "version": version, "products": products,
+        "versions": visible_versions(request.user).filter(dataset=ds).order_by("-number"),
+        "can_edit": can_edit(request.user, ds), "Status": Status})
+
+
+def table(request: HttpRequest, slug: str, number: int, name: str) -> HttpResponse:
+    version = get_version(request.user, slug, number)
+    t = get_object_or_404(version.tables, name=name)
+    variables = t.variables.select_related("nomenclature")
+    referenced_by = (version.tables.filter(relations__ref_table=t.name).distinct()
+                     .order_by("name"))
+    return render(request, "catalogue/table.html", {
+        "dataset": version.dataset, "version": version, "table": t, "variables": variables,
+        "relations": t.relations.all(), "referenced_by": referenced_by})
+
+
+def nomenclature(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    version = get_version(request.user, slug)
+    nom = get_object_or_404(Nomenclature, dataset=version.dataset, name=name)
+    page = Paginator(nom.codes.all(), 100).get_page(request.GET.get("page"))
+    used_by = nom.variables.filter(table__version=version).select_related("table")
+    return render(request, "catalogue/nomenclature.html", {
+        "dataset": version.dataset, "version": version, "nomenclature": nom, "page": page,
+        "used_by": used_by})
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Search across datasets, tables, variables and codes (full-text: see catalogue.search)."""
+    from hygie.web.catalogue.search import run_search
+
+    return render(request, "catalogue/search.html", run_search(request))

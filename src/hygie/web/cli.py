@@ -1,0 +1,52 @@
+"""`hygie serve` (web server and background worker on the embedded defaults) and `hygie manage`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import typer
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hygie.web.settings")
+    import django
+
+    django.setup()
+
+
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command (migrate, createsuperuser, db_worker, ...)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hygie.web.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["hygie manage", *ctx.args])
+
+
+def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+          port: int = typer.Option(8000, help="Port."),
+          threads: int = typer.Option(8, help="Web server threads."),
+          worker: bool = typer.Option(True, "--worker/--no-worker",
+                                      help="Also run the background job worker.")) -> None:
+    """Start the web platform: migrate the database, import the SNDS catalogue when empty, run
+    the background worker and serve the site (waitress) until interrupted."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("import_snds", if_empty=True)
+    proc = None
+    if worker:
+        proc = subprocess.Popen([sys.executable, "-m", "hygie.cli", "manage", "db_worker"])
+    from waitress import serve as waitress_serve
+
+    from hygie.web.wsgi import application
+
+    typer.echo(f"Hygie on http://{host}:{port}/ (Ctrl-C to stop)")
+    try:
+        waitress_serve(application, host=host, port=port, threads=threads, ident="hygie")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)

@@ -1,0 +1,206 @@
+"""Django settings, every deployment choice read from the environment (HYGIE_*).
+
+Embedded defaults run on a laptop: SQLite and local files under HYGIE_HOME (default `./var`), a
+secret key generated once into HYGIE_HOME, DEBUG off. Production sets HYGIE_DATABASE_URL
+(postgres://...), HYGIE_SECRET_KEY, HYGIE_ALLOWED_HOSTS and, for single sign-on, the HYGIE_OIDC_*
+variables. Secrets are read here and never logged.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONCE
+from django.utils.translation import gettext_lazy as _
+
+from hygie.web.env import env_bool, env_list
+
+WEB_DIR = Path(__file__).resolve().parent
+HOME = Path(os.environ.get("HYGIE_HOME", "var")).resolve()
+HOME.mkdir(parents=True, exist_ok=True)
+(HOME / "static").mkdir(exist_ok=True)  # whitenoise serves from the package, wants the folder
+
+
+def _secret_key() -> str:
+    if os.environ.get("HYGIE_SECRET_KEY"):
+        return os.environ["HYGIE_SECRET_KEY"]
+    path = HOME / "secret_key"  # embedded default: made once, readable by its owner only
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("HYGIE_DEBUG", False)
+ALLOWED_HOSTS = env_list("HYGIE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("HYGIE_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "mozilla_django_oidc",
+    "django_tasks",
+    "django_tasks_db",
+    "hygie.web.accounts",
+    "hygie.web.audit",
+    "hygie.web.catalogue",
+    "hygie.web.feasibility",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "hygie.web.accounts.middleware.StaffTwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "hygie.web.urls"
+WSGI_APPLICATION = "hygie.web.wsgi.application"
+
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [WEB_DIR / "templates"],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.template.context_processors.i18n",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+        "csp.context_processors.nonce",
+    ]},
+}]
+
+DATABASES = {"default": dj_database_url.parse(
+    os.environ.get("HYGIE_DATABASE_URL") or f"sqlite:///{HOME / 'hygie.sqlite3'}",
+    conn_max_age=int(os.environ.get("HYGIE_DB_CONN_MAX_AGE", "60")))}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # WAL lets the web server read while the worker writes; wait rather than fail on a lock.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;",
+                                       "transaction_mode": "IMMEDIATE"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out attempts
+    "django.contrib.auth.backends.ModelBackend",
+]
+OIDC_ENABLED = bool(os.environ.get("HYGIE_OIDC_ENDPOINT"))
+if OIDC_ENABLED:
+    _issuer = os.environ["HYGIE_OIDC_ENDPOINT"].rstrip("/")
+    AUTHENTICATION_BACKENDS.append("hygie.web.accounts.oidc.HygieOIDCBackend")
+    OIDC_RP_CLIENT_ID = os.environ.get("HYGIE_OIDC_CLIENT_ID", "")
+    OIDC_RP_CLIENT_SECRET = os.environ.get("HYGIE_OIDC_CLIENT_SECRET", "")
+    OIDC_RP_SIGN_ALGO = os.environ.get("HYGIE_OIDC_SIGN_ALGO", "RS256")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("HYGIE_OIDC_AUTHORIZATION_ENDPOINT",
+                                                    f"{_issuer}/authorize")
+    OIDC_OP_TOKEN_ENDPOINT = os.environ.get("HYGIE_OIDC_TOKEN_ENDPOINT", f"{_issuer}/token")
+    OIDC_OP_USER_ENDPOINT = os.environ.get("HYGIE_OIDC_USER_ENDPOINT", f"{_issuer}/userinfo")
+    OIDC_OP_JWKS_ENDPOINT = os.environ.get("HYGIE_OIDC_JWKS_ENDPOINT", f"{_issuer}/jwks")
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+OTP_TOTP_ISSUER = "Hygie"
+
+# Login throttling: 5 failures lock the username from that address for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("HYGIE_AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+
+# French first, English second; dates and numbers follow the language.
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+LOCALE_PATHS = [WEB_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Paris"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = HOME / "static"
+STATICFILES_DIRS = [WEB_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(HOME / "media")}},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve from the package without a collectstatic step
+
+# Uploads: a schema or a Data Package is small; anything bigger is refused with a clear error.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+HYGIE_MAX_UPLOAD_BYTES = int(os.environ.get("HYGIE_MAX_UPLOAD_BYTES", str(5 * 2**20)))
+
+# Where the lake and the engine's secrets live (feasibility counts, statistics).
+HYGIE_LAKE = Path(os.environ.get("HYGIE_LAKE", str(HOME / "lake")))
+HYGIE_OPPOSITION_REGISTER = Path(os.environ.get("HYGIE_OPPOSITION_REGISTER",
+                                                str(HOME / "oppositions.parquet")))
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                     "QUEUES": ["default", "statistics", "feasibility"]}}
+
+# Security headers. HTTPS settings switch on behind TLS (HYGIE_HTTPS=1).
+HTTPS = env_bool("HYGIE_HTTPS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+
+# Content security policy: our own origin only, inline scripts only with the page's nonce.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", NONCE],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("HYGIE_LOG_LEVEL", "WARNING")},
+}

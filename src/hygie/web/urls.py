@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from hygie.web import views
+from hygie.web.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("hygie.web.accounts.urls")),
+    path("catalogue/", include("hygie.web.catalogue.urls")),
+    path("feasibility/", include("hygie.web.feasibility.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+if settings.OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

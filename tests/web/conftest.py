@@ -1,0 +1,163 @@
+"""Web tests: in-process (pytest-django, on SQLite or on PostgreSQL with HYGIE_DATABASE_URL) and
+in a real browser against a real server (`site`, Debian's Chromium driven by Playwright).
+
+The in-process test database holds the SNDS catalogue, imported once per session; each test runs
+in a transaction rolled back at its end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.helpers import totp_now
+
+CHROMIUM = os.environ.get("HYGIE_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    from hygie.web.catalogue.seed import load_snds
+
+    with django_db_blocker.unblock():
+        load_snds()
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., Any]:
+    """make_user("alice", role=..., holder="cnam", totp=True): a user; with totp, a confirmed
+    TOTP device is attached as `user.device` (use `device.bin_key` to compute codes)."""
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from hygie.web.accounts.models import User
+    from hygie.web.catalogue.models import DataHolder, Membership
+
+    def make(username: str, *, role: str | None = None, holder: str | None = None,
+             totp: bool = False, **fields: Any) -> Any:
+        user = User.objects.create_user(username, f"{username}@example.org", PASSWORD, **fields)
+        if role:
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        if holder:
+            h, _ = DataHolder.objects.get_or_create(slug=holder, defaults={"name": holder.upper()})
+            Membership.objects.create(user=user, holder=h)
+        if totp:
+            user.device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def signed_in(client: Any) -> Callable[[Any], Any]:
+    """signed_in(user): the test client, signed in (and verified when the user has a device)."""
+    def sign_in(user: Any) -> Any:
+        response = client.post("/accounts/login/", {"username": user.username,
+                                                    "password": PASSWORD})
+        assert response.status_code == 302, response.content[:500]
+        if getattr(user, "device", None) is not None:
+            response = client.post("/accounts/two-factor/", {"token": totp_now(user.device)})
+            assert response.status_code == 302
+        return client
+
+    return sign_in
+
+
+# --- a real server, for the browser ---------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Site:
+    url: str
+    home: Path
+    env: dict[str, str]
+
+    def manage(self, *args: str, input: str | None = None) -> str:
+        """Run `hygie manage ...` against the site's database."""
+        out = subprocess.run([sys.executable, "-m", "hygie.cli", "manage", *args], env=self.env,
+                             capture_output=True, text=True, input=input, timeout=600)
+        assert out.returncode == 0, out.stderr[-3000:]
+        return out.stdout
+
+    def python(self, code: str) -> str:
+        """Run Python code in a Django shell of the site (to arrange data)."""
+        return self.manage("shell", "-c", code)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """`hygie serve` (waitress and the task worker) on a fresh SQLite database, on loopback."""
+    home = tmp_path_factory.mktemp("site")
+    port = _free_port()
+    env = {**os.environ, "HYGIE_HOME": str(home), "HYGIE_DATABASE_URL": "",
+           "HYGIE_PSEUDO_SECRET": "ab" * 32, "DJANGO_SETTINGS_MODULE": "hygie.web.settings"}
+    log = (home / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "hygie.cli", "serve", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 300
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                raise RuntimeError("the server did not start: "
+                                   + (home / "server.log").read_text()[-3000:]) from None
+            time.sleep(0.5)
+    lake = home / "lake" / "snds"
+    subprocess.run([sys.executable, "-m", "hygie.cli", "synth", "--patients", "3000",
+                    "--years", "2019-2022", "--out", str(lake), "--workers", "1"],
+                   env=env, check=True, capture_output=True)
+    site = Site(url, home, env)
+    site.manage("attach_lake", "snds", str(lake))
+    try:
+        yield site
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"no Chromium at {CHROMIUM}; CI must run the browser tests")
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="fr-FR")
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    context.close()

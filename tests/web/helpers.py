@@ -1,0 +1,27 @@
+"""Helpers for the web tests: TOTP codes, the accessibility check."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+def totp_now(device: Any) -> str:
+    """The current code of a django-otp TOTP device (as an authenticator app shows it)."""
+    from django_otp.oath import TOTP
+
+    t = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    t.time = time.time()
+    return f"{t.token():0{device.digits}d}"
+
+
+
+def assert_accessible(page: Any) -> None:
+    """axe-core finds no serious or critical WCAG 2.1 A/AA violation on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, "\n".join(f"{v['id']} ({v['impact']}): {v['help']} at "
+                              f"{[n['target'] for n in v['nodes']][:3]}" for v in bad)
