@@ -5,7 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench lock clean
+.PHONY: demo serve test lint bench lock clean translations
+
+# The web tests run a second time on PostgreSQL (the browser tests once, on SQLite, are enough).
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +19,20 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/hygie demo
 
+serve: $(STAMP)
+	$(BIN)/hygie serve
+
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/pytest
+	HYGIE_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/web -m "not browser" -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/synth_bench.py --patients 100000 1000000 --record
+
+translations: $(STAMP)
+	$(BIN)/python tools/translations.py
 
 lock:
 	uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11

@@ -9,7 +9,8 @@
 3. Targeting: a cohort definition compiled by `hygie.cohorts` against an equivalent hand-written
    DuckDB query in the same process (requirement: at most 1.1x), when the cohorts package exists.
 
-Usage: python bench/engine_bench.py [--data bench/out/synth-1000000] [--record] [--spark]
+Usage: python bench/engine_bench.py [--data bench/out/synth-1000000] [--record]
+       [--engines duckdb,spark] [--measures rekey,hashing,targeting]
 """
 
 from __future__ import annotations
@@ -102,24 +103,31 @@ def machine() -> str:
 def record(results: dict, command: str) -> None:
     lines = [START, "## Data engine (`hygie.engine`, `hygie.pseudo`, `hygie.cohorts`)", "",
              f"Machine: {machine()}. Data: {results['data']} ({results['patients']:,} patients). "
-             f"Command: `{command}`. Median of {results['repeat']} runs after a warm-up. "
-             f"Load average at start: {results['load']:.1f}.", "",
-             "| measure | engine | Hygie (s) | reference (s) | ratio | requirement |",
+             f"Command: `{command}` (per engine: `--engines duckdb` or `--engines spark "
+             f"--measures targeting`). Median of {results['repeat']} runs after a warm-up; "
+             "each engine's load average at its start and date are in the table.", "",
+             "| measure | engine (load, date) | Hygie (s) | reference (s) | ratio | requirement |",
              "|---|---|---:|---:|---:|---|"]
     for name, r in results["engines"].items():
-        rk = r["rekey"]
-        lines.append(f"| re-key ER_PRS_F ({rk['rows']:,} rows) | {name} | {rk['hygie_s']:.2f} | "
-                     f"{rk['plain_join_s']:.2f} (plain join to a precomputed mapping) | "
-                     f"{rk['ratio']:.2f} | <= 1.3 {'yes' if rk['ratio'] <= 1.3 else 'NO'} |")
+        where = f"{name} ({r.get('load', 0):.1f}, {r.get('date', '?')})"
+        rk = r.get("rekey")
+        if rk:
+            lines.append(f"| re-key ER_PRS_F ({rk['rows']:,} rows) | {where} | {rk['hygie_s']:.2f} | "
+                         f"{rk['plain_join_s']:.2f} (plain join to a precomputed mapping) | "
+                         f"{rk['ratio']:.2f} | <= 1.3 {'yes' if rk['ratio'] <= 1.3 else 'NO'} |")
         tg = r.get("targeting")
         if tg:
-            lines.append(f"| targeting `{tg['cohort']}` | {name} | {tg['hygie_s']:.2f} | "
-                         f"{tg['hand_s']:.2f} (hand-written SQL) | {tg['ratio']:.2f} | "
+            ref = "hand-written Spark SQL" if name == "spark" else "hand-written DuckDB SQL"
+            lines.append(f"| targeting `{tg['cohort']}` ({tg['people']:,} people, same: "
+                         f"{'yes' if tg['same_people'] else 'NO'}) | {where} | {tg['hygie_s']:.2f} | "
+                         f"{tg['hand_s']:.2f} ({ref}) | {tg['ratio']:.2f} | "
                          f"<= 1.1 {'yes' if tg['ratio'] <= 1.1 else 'NO'} |")
     lines += ["", "| hashing distinct identifiers | ids | engine ids/s | Python `hmac` ids/s |",
               "|---|---:|---:|---:|"]
     for name, r in results["engines"].items():
-        h = r["hashing"]
+        h = r.get("hashing")
+        if not h:
+            continue
         py = f"{h['python_per_s']:,.0f}" if "python_per_s" in h else "-"
         lines.append(f"| HMAC-SHA256 in {name} SQL | {h['ids']:,} | {h['engine_per_s']:,.0f} | {py} |")
     lines.append(END)
@@ -137,36 +145,46 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=BENCH / "out" / "synth-1000000")
     ap.add_argument("--patients", type=int, default=1_000_000, help="generated if --data is absent")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--spark", action="store_true", help="also run on Spark local mode")
+    ap.add_argument("--engines", default="duckdb", help="comma-separated: duckdb,spark")
+    ap.add_argument("--measures", default="rekey,hashing,targeting",
+                    help="comma-separated: rekey,hashing,targeting")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     if not (args.data / "manifest.json").exists():
         subprocess.run([sys.executable, "-m", "hygie.cli", "synth", "--patients", str(args.patients),
                         "--out", str(args.data), "--force"], check=True)
     ds = Dataset.open(args.data)
-    results = {"data": str(args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT)
-                           else args.data),
-               "patients": ds.manifest["source"]["parameters"]["patients"],
-               "repeat": args.repeat, "engines": {}, "load": __import__("os").getloadavg()[0]}
-    engines: list[tuple[str, type[Engine]]] = [("duckdb", DuckDBEngine)]
-    if args.spark:
-        engines.append(("spark", SparkEngine))
-    for name, cls in engines:
+    out = BENCH / "results" / "engine.json"
+    # Each engine's measures replace that engine's previous ones; the others are kept.
+    results = json.loads(out.read_text()) if out.exists() else {"engines": {}}
+    results.update({"data": str(args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT)
+                                else args.data),
+                    "patients": ds.manifest["source"]["parameters"]["patients"],
+                    "repeat": args.repeat})
+    measures = set(args.measures.split(","))
+    for name in args.engines.split(","):
+        cls = {"duckdb": DuckDBEngine, "spark": SparkEngine}[name]
         # Spark local gets the memory a laptop can spare; DuckDB takes its default (80% of RAM).
         eng = SparkEngine(config={"spark.driver.memory": "8g"}) if cls is SparkEngine else cls()
+        r = dict(results["engines"].get(name, {}))
+        r["load"] = __import__("os").getloadavg()[0]
+        r["date"] = time.strftime("%Y-%m-%d %H:%M")
         try:
             attach_snds(eng, ds)
-            r = {"rekey": rekey(eng, args.repeat),
-                 "hashing": hashing(eng, args.repeat, python=name == "duckdb")}
-            tg = targeting(eng, args.repeat)
-            if tg:
-                r["targeting"] = tg
+            if "rekey" in measures:
+                r["rekey"] = rekey(eng, args.repeat)
+            if "hashing" in measures:
+                r["hashing"] = hashing(eng, args.repeat, python=name == "duckdb")
+            if "targeting" in measures:
+                tg = targeting(eng, args.repeat)
+                if tg:
+                    r["targeting"] = tg
             results["engines"][name] = r
             print(name, json.dumps(r, indent=1), flush=True)
         finally:
             eng.close()
-    (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results" / "engine.json").write_text(json.dumps(results, indent=1))
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(json.dumps(results, indent=1))
     if args.record:
         record(results, "python bench/engine_bench.py " + " ".join(sys.argv[1:]))
 

@@ -169,9 +169,13 @@ class DuckDBEngine(Engine):
                          self.bound(text) or None)
 
     def drop(self, name: str) -> None:
+        self.con.unregister(name)  # a registered Arrow table (no-op otherwise)
         ident = exp.to_identifier(name, quoted=True).sql("duckdb")
-        self.con.execute(f"DROP TABLE IF EXISTS {ident}")
-        self.con.execute(f"DROP VIEW IF EXISTS {ident}")
+        kinds = self.con.execute("SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = $1 "
+                                 "UNION ALL SELECT 'VIEW' FROM duckdb_views() "
+                                 "WHERE view_name = $1 AND NOT internal", [name]).fetchall()
+        for (kind,) in kinds:
+            self.con.execute(f"DROP {kind} IF EXISTS {ident}")
 
     def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
         ipad, opad = self.key_placeholders(key)
