@@ -38,7 +38,8 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     call_command("import_snds", if_empty=True)
     proc = None
     if worker:
-        proc = subprocess.Popen([sys.executable, "-m", "hygie.cli", "manage", "db_worker"])
+        proc = subprocess.Popen([sys.executable, "-m", "hygie.cli", "manage", "db_worker",
+                                 "--queue-name", "*"])  # every queue: default, statistics, ...
     from waitress import serve as waitress_serve
 
     from hygie.web.wsgi import application

@@ -12,11 +12,11 @@ import os
 import secrets
 from pathlib import Path
 
-import dj_database_url
-from csp.constants import NONCE
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hygie.web.env import env_bool, env_list
+from hygie.web.env import env_bool, env_database, env_int, env_list
 
 WEB_DIR = Path(__file__).resolve().parent
 HOME = Path(os.environ.get("HYGIE_HOME", "var")).resolve()
@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the API docs (Swagger UI) from its static files, not a CDN (CSP)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "hygie.web.audit",
     "hygie.web.catalogue",
     "hygie.web.feasibility",
+    "hygie.web.search",
+    "hygie.web.dcat",
 ]
 
 MIDDLEWARE = [
@@ -92,9 +95,8 @@ TEMPLATES = [{
     ]},
 }]
 
-DATABASES = {"default": dj_database_url.parse(
-    os.environ.get("HYGIE_DATABASE_URL") or f"sqlite:///{HOME / 'hygie.sqlite3'}",
-    conn_max_age=int(os.environ.get("HYGIE_DB_CONN_MAX_AGE", "60")))}
+DATABASES = {"default": env_database("HYGIE_DATABASE_URL", f"sqlite:///{HOME / 'hygie.sqlite3'}",
+                                      conn_max_age=env_int("HYGIE_DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web server read while the worker writes; wait rather than fail on a lock.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;",
@@ -111,6 +113,8 @@ if OIDC_ENABLED:
     _issuer = os.environ["HYGIE_OIDC_ENDPOINT"].rstrip("/")
     AUTHENTICATION_BACKENDS.append("hygie.web.accounts.oidc.HygieOIDCBackend")
     OIDC_RP_CLIENT_ID = os.environ.get("HYGIE_OIDC_CLIENT_ID", "")
+    if not OIDC_RP_CLIENT_ID:
+        raise ImproperlyConfigured("HYGIE_OIDC_ENDPOINT is set: HYGIE_OIDC_CLIENT_ID is needed too")
     OIDC_RP_CLIENT_SECRET = os.environ.get("HYGIE_OIDC_CLIENT_SECRET", "")
     OIDC_RP_SIGN_ALGO = os.environ.get("HYGIE_OIDC_SIGN_ALGO", "RS256")
     OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("HYGIE_OIDC_AUTHORIZATION_ENDPOINT",
@@ -118,6 +122,8 @@ if OIDC_ENABLED:
     OIDC_OP_TOKEN_ENDPOINT = os.environ.get("HYGIE_OIDC_TOKEN_ENDPOINT", f"{_issuer}/token")
     OIDC_OP_USER_ENDPOINT = os.environ.get("HYGIE_OIDC_USER_ENDPOINT", f"{_issuer}/userinfo")
     OIDC_OP_JWKS_ENDPOINT = os.environ.get("HYGIE_OIDC_JWKS_ENDPOINT", f"{_issuer}/jwks")
+    OIDC_TIMEOUT = 10  # seconds: a hung provider must not hold a server thread
+    LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?oidc=failed"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -130,13 +136,18 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 OTP_TOTP_ISSUER = "Hygie"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows another person's TOTP key
 
 # Login throttling: 5 failures lock the username from that address for 15 minutes.
-AXES_FAILURE_LIMIT = int(os.environ.get("HYGIE_AXES_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env_int("HYGIE_AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+# Reverse proxies in front of the site (each appends to X-Forwarded-For): the client address
+# for lock-outs and the audit trail is read through them (accounts.client_ip).
+HYGIE_TRUSTED_PROXIES = env_int("HYGIE_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "hygie.web.accounts.client_ip.client_ip"
 
 # French first, English second; dates and numbers follow the language.
 LANGUAGE_CODE = "fr"
@@ -159,7 +170,7 @@ WHITENOISE_USE_FINDERS = True  # serve from the package without a collectstatic 
 # Uploads: a schema or a Data Package is small; anything bigger is refused with a clear error.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
-HYGIE_MAX_UPLOAD_BYTES = int(os.environ.get("HYGIE_MAX_UPLOAD_BYTES", str(5 * 2**20)))
+HYGIE_MAX_UPLOAD_BYTES = env_int("HYGIE_MAX_UPLOAD_BYTES", 5 * 2**20, minimum=1)
 
 # Where the lake and the engine's secrets live (feasibility counts, statistics).
 HYGIE_LAKE = Path(os.environ.get("HYGIE_LAKE", str(HOME / "lake")))
@@ -186,16 +197,16 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 
 # Content security policy: our own origin only, inline scripts only with the page's nonce.
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
-    "default-src": ["'self'"],
-    "script-src": ["'self'", NONCE],
-    "style-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
-    "font-src": ["'self'"],
-    "connect-src": ["'self'"],
-    "object-src": ["'none'"],
-    "base-uri": ["'self'"],
-    "form-action": ["'self'"],
-    "frame-ancestors": ["'none'"],
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
 }}
 
 LOGGING = {

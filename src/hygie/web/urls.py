@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from hygie.web import views
+from hygie.web import health, views
 from hygie.web.api import api
 
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("feasibility/", include("hygie.web.feasibility.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("audit/", include("hygie.web.audit.urls")),
+    path("healthz", health.healthz, name="healthz"),
 ]
 if settings.OIDC_ENABLED:
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

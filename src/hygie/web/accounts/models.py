@@ -32,6 +32,11 @@ class User(AbstractUser):
         return self.is_superuser or self.has_role(str(Role.CATALOGUE_TEAM))
 
     @property
+    def can_read_audit(self) -> bool:
+        """The audit trail is for the catalogue team and the data protection officer."""
+        return self.is_catalogue_team or self.has_role(str(Role.DPO))
+
+    @property
     def needs_two_factor(self) -> bool:
         """Staff roles, administrators and data holders' editors must use a second factor."""
         return (self.is_staff or self.is_superuser

@@ -1,6 +1,13 @@
-"""Sign-in, TOTP enrolment and verification, sign-out."""
+"""Sign-in, TOTP enrolment and verification, sign-out.
+
+Sign-ins, failed sign-ins and lock-outs are audited by signal receivers (`accounts.signals`), so
+that password and OpenID Connect sign-ins are recorded alike.
+"""
 
 from __future__ import annotations
+
+from base64 import b32encode
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -11,7 +18,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -31,25 +39,32 @@ def _next(request: HttpRequest) -> str:
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
-    extra_context = {"oidc_enabled": settings.OIDC_ENABLED}
 
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        record("account.login", self.request.user, request=self.request)
-        return response
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # Read at request time (not import time) so that tests and reconfigurations see it.
+        return {**super().get_context_data(**kwargs),
+                "oidc_enabled": getattr(settings, "OIDC_ENABLED", False)}
+
+
+def _throttled(device: TOTPDevice) -> bool:
+    """django-otp doubles the wait after each wrong code; say so rather than 'invalid code'."""
+    allowed, _info = device.verify_is_allowed()
+    return not allowed
 
 
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device: show its QR code, confirm with a first code."""
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if request.user.totpdevice_set.filter(confirmed=True).exists():
-        return redirect("accounts:verify")
+        return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': _next(request)})}")
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="default", confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        if _throttled(device):
+            form.add_error("token", _("Too many wrong codes. Wait a few seconds and try again."))
+        elif device.verify_token(form.cleaned_data["token"]):
             with transaction.atomic():
                 device.confirmed = True
                 device.save()
@@ -57,24 +72,33 @@ def setup(request: HttpRequest) -> HttpResponse:
                 record("account.totp_enrolled", request.user, request=request)
             messages.success(request, _("Two-factor authentication is on."))
             return redirect(_next(request))
-        form.add_error("token", _("This code is not valid. Check your device's clock."))
+        else:
+            record("account.totp_enrol_failed", request.user, request=request)
+            form.add_error("token", _("This code is not valid. Check your device's clock."))
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     return render(request, "accounts/setup.html", {
-        "form": form, "qr_svg": image.to_string(encoding="unicode"), "secret": device.bin_key.hex(),
-        "next": _next(request)})
+        "form": form, "qr_svg": image.to_string(encoding="unicode"),
+        "secret": b32encode(device.bin_key).decode(), "next": _next(request)})
 
 
 @login_required
 def verify(request: HttpRequest) -> HttpResponse:
+    devices = list(request.user.totpdevice_set.filter(confirmed=True))
+    if not devices:
+        return redirect("accounts:setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        for device in request.user.totpdevice_set.filter(confirmed=True):
-            if device.verify_token(form.cleaned_data["token"]):
-                otp_login(request, device)
-                record("account.verified", request.user, request=request)
-                return redirect(_next(request))
-        record("account.verify_failed", request.user, request=request)
-        form.add_error("token", _("This code is not valid."))
+        if all(_throttled(d) for d in devices):
+            record("account.verify_throttled", request.user, request=request)
+            form.add_error("token", _("Too many wrong codes. Wait a few seconds and try again."))
+        else:
+            for device in devices:
+                if device.verify_token(form.cleaned_data["token"]):
+                    otp_login(request, device)
+                    record("account.verified", request.user, request=request, device=device.name)
+                    return redirect(_next(request))
+            record("account.verify_failed", request.user, request=request)
+            form.add_error("token", _("This code is not valid."))
     return render(request, "accounts/verify.html", {"form": form, "next": _next(request)})
 
 

@@ -7,15 +7,16 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from hygie.web.accounts.client_ip import client_ip
 from hygie.web.audit.models import AuditEvent
 
 
 def record(action: str, target: models.Model | None = None, *, actor: Any = None,
            request: HttpRequest | None = None, **detail: Any) -> AuditEvent:
     """Record `actor` (or the request's user) doing `action` on `target`."""
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    if actor is None and request is not None:
+        actor = getattr(request, "user", None)  # absent on requests built outside the middleware
+    ip = client_ip(request) if request is not None else None
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,

@@ -19,6 +19,7 @@ from hygie.web.catalogue.models import (
     Table,
     Variable,
 )
+from hygie.web.search.index import reindex_version
 
 BATCH = 5000
 
@@ -43,6 +44,7 @@ def import_version(dataset: Dataset, spec: VersionSpec, *, user: Any = None, lab
         _tables(version, spec, lists)
         record("catalogue.version_imported", version, actor=user, source=spec.source,
                tables=len(spec.tables), origin=origin)
+        reindex_version(version)
     return version
 
 

@@ -41,4 +41,8 @@ def attach_lake(version: DatasetVersion, path: str | Path, *, user: Any = None) 
                                     "last_year"])
         record("catalogue.lake_attached", version, actor=user, path=version.lake_path,
                manifest_sha256=version.lake_manifest_sha256)
+        # New data, new statistics: the job is enqueued by transaction.on_commit.
+        from hygie.web.catalogue.tasks import request_statistics
+
+        request_statistics(version, actor=user, via="attach_lake")
     return lake

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hygie.web.catalogue.models import Dataset
+from hygie.web.catalogue.models import Dataset, DatasetVersion
+
+
+class CountState(models.TextChoices):
+    """Where the last feasibility count of a cohort stands (the background job's progress)."""
+
+    NONE = "none", _("Not counted")
+    QUEUED = "queued", _("Waiting for the counting service")
+    RUNNING = "running", _("Counting")
+    DONE = "done", _("Counted")
+    FAILED = "failed", _("Count failed")
 
 
 class SavedCohort(models.Model):
-    """A cohort definition (the targeting language, YAML) an applicant keeps for an application."""
+    """A cohort definition (the targeting language, YAML) an applicant keeps for an application.
+
+    Visible and editable by its owner only (see `feasibility.access`).
+    """
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                               related_name="cohorts")
@@ -21,6 +35,13 @@ class SavedCohort(models.Model):
     # The last feasibility counts, as released: [[label, mark], ...]; never raw counts.
     counts = models.JSONField(default=list, blank=True)
     counted = models.DateTimeField(null=True, blank=True)
+    counted_version = models.ForeignKey(DatasetVersion, null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    count_state = models.CharField(max_length=20, choices=CountState.choices,
+                                   default=CountState.NONE)
+    # Why the last count failed, as {"code": ..., "detail": ...}; shown translated (errors.py).
+    count_error = models.JSONField(default=dict, blank=True)
+    count_task = models.CharField(max_length=64, blank=True)  # the background job's id
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -30,6 +51,13 @@ class SavedCohort(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("feasibility:cohort", args=[self.pk])
+
+    @property
+    def counting(self) -> bool:
+        return self.count_state in (CountState.QUEUED, CountState.RUNNING)
 
 
 class Enquiry(models.Model):
@@ -53,6 +81,9 @@ class Enquiry(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("feasibility:enquiry", args=[self.pk])
 
 
 class Message(models.Model):

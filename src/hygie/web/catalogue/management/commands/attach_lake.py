@@ -7,6 +7,10 @@ from hygie.web.catalogue.models import DatasetVersion
 class Command(BaseCommand):
     help = "Attach a lake dataset folder to a catalogue version (its latest when no --version)."
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # --version means the dataset's version here, not Django's (which would conflict).
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("dataset", help="Dataset identifier (slug), e.g. snds.")
         parser.add_argument("path", help="Lake dataset folder (with manifest.json).")

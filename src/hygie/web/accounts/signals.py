@@ -1,0 +1,44 @@
+"""Audit records for sign-ins, failed sign-ins, sign-outs and lock-outs, whatever the backend.
+
+Connected in `AccountsConfig.ready`. A failed sign-in has no actor: the username tried is kept in
+the detail (never the password), with the address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from hygie.web.audit.record import record
+
+
+def _backend(user: Any) -> str:
+    return str(getattr(user, "backend", "")).rsplit(".", 1)[-1]
+
+
+@receiver(user_logged_in, dispatch_uid="hygie-audit-login")
+def logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    record("account.login", user, actor=user, request=request, backend=_backend(user))
+
+
+@receiver(user_logged_out, dispatch_uid="hygie-audit-logout")
+def logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record("account.logout", user, actor=user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="hygie-audit-login-failed")
+def login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
+                 **kwargs: Any) -> None:
+    # Django has already replaced the password by stars; keep only the username.
+    record("account.login_failed", request=request,
+           username=str(credentials.get("username", ""))[:150])
+
+
+@receiver(user_locked_out, dispatch_uid="hygie-audit-locked-out")
+def locked_out(sender: Any, request: Any, username: Any, ip_address: Any, **kwargs: Any) -> None:
+    record("account.locked_out", request=request, username=str(username or "")[:150],
+           address=ip_address)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from hygie.web.audit import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.events, name="events"),
+]

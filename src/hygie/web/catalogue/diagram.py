@@ -1,0 +1,240 @@
+"""The relations between a version's tables (its foreign keys) as a diagram, one product at a time.
+
+The SNDS has 188 tables and about 200 keys: drawn at once they are unreadable, so the page shows one
+product (DCIR, PMSI MCO, ...) with the tables of other products that it refers to, and a selector.
+The layout is layered: a table sits one layer below the deepest table it refers to (referenced
+tables at the top, arrows pointing up from the referencing table), layers wrap onto several rows,
+and tables are placed under the tables they refer to (barycentre ordering) to keep arrows short.
+Boxes link to the table pages; the page also lists the relations as text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html import escape
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from hygie.web.svg import BLUE, FONT, GRID, INK, el
+
+if TYPE_CHECKING:
+    from hygie.web.catalogue.models import DatasetVersion
+
+NO_PRODUCT = "-"
+PER_ROW = 6
+BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 176, 32, 22, 44, 12
+MAX_CHARS = 22  # names longer than this are shortened in the box (whole in its tooltip)
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    url: str = ""  # empty: the table is not described by this version
+    title: str = ""
+    product: str = ""
+    external: bool = False  # from another product
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str  # the referencing table
+    target: str  # the referenced table
+    keys: tuple[str, ...] = ()  # "A, B -> C, D", one per foreign key between the two tables
+
+
+@dataclass
+class Diagram:
+    product: str
+    nodes: list[Node]
+    edges: list[Edge]
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    width: int = 0
+    height: int = 0
+
+
+def layers(nodes: Iterable[str], edges: Iterable[Edge]) -> dict[str, int]:
+    """Layer of each node: 0 when it refers to no other node, else 1 + the deepest it refers to.
+    Keys that close a cycle (or point to the table itself) are ignored for layering."""
+    refs: dict[str, list[str]] = {n: [] for n in nodes}
+    for e in edges:
+        if e.source in refs and e.target in refs and e.source != e.target:
+            refs[e.source].append(e.target)
+    depth: dict[str, int] = {}
+    active: set[str] = set()
+
+    def visit(n: str) -> int:
+        if n in depth:
+            return depth[n]
+        active.add(n)
+        below = [visit(t) for t in refs[n] if t not in active]
+        active.discard(n)
+        depth[n] = 1 + max(below) if below else 0
+        return depth[n]
+
+    for n in sorted(refs):
+        visit(n)
+    return depth
+
+
+def lay_out(diagram: Diagram, per_row: int = PER_ROW) -> Diagram:
+    """Place the boxes: layers top to bottom, wrapped at `per_row`, ordered by barycentre."""
+    names = [n.name for n in diagram.nodes]
+    layer_of = layers(names, diagram.edges)
+    by_layer: dict[int, list[str]] = {}
+    for name in names:
+        by_layer.setdefault(layer_of[name], []).append(name)
+    targets: dict[str, list[str]] = {n: [] for n in names}
+    for e in diagram.edges:
+        if e.source in targets and e.target in targets and e.source != e.target:
+            targets[e.source].append(e.target)
+    incoming = {n: sum(1 for e in diagram.edges if e.target == n) for n in names}
+    external = {n.name for n in diagram.nodes if n.external}
+    positions: dict[str, tuple[float, float]] = {}
+    row = 0
+    widest = 0
+    for layer in sorted(by_layer):
+        members = by_layer[layer]
+        if layer == 0:  # the most referenced first, tables of other products last
+            members.sort(key=lambda n: (n in external, -incoming[n], n))
+        else:
+            def centre(n: str) -> tuple[float, str]:
+                xs = [positions[t][0] for t in targets[n] if t in positions]
+                return (sum(xs) / len(xs) if xs else 1e9, n)
+            members.sort(key=centre)
+        for i in range(0, len(members), per_row):
+            chunk = members[i:i + per_row]
+            widest = max(widest, len(chunk))
+            for j, name in enumerate(chunk):
+                positions[name] = (MARGIN + j * (BOX_W + GAP_X), MARGIN + row * (BOX_H + GAP_Y))
+            row += 1
+    diagram.positions = positions
+    diagram.width = 2 * MARGIN + widest * BOX_W + max(0, widest - 1) * GAP_X
+    diagram.height = 2 * MARGIN + row * BOX_H + max(0, row - 1) * GAP_Y
+    return diagram
+
+
+def render(diagram: Diagram, ident: str, title: str, desc: str) -> SafeString:
+    """The diagram as SVG: arrows first (under the boxes), then one linked box per table."""
+    marker = f"{ident}-arrow"
+    defs = el("defs", {}, el("marker", {
+        "id": marker, "viewBox": "0 0 10 10", "refX": 10, "refY": 5, "markerWidth": 7,
+        "markerHeight": 7, "orient": "auto-start-reverse"},
+        el("path", {"d": "M 0 0 L 10 5 L 0 10 z", "fill": INK})))
+    body = [defs]
+    pos = diagram.positions
+    for e in diagram.edges:
+        if e.source == e.target or e.source not in pos or e.target not in pos:
+            continue
+        (sx, sy), (tx, ty) = pos[e.source], pos[e.target]
+        x1, x2 = sx + BOX_W / 2, tx + BOX_W / 2
+        if ty < sy:  # the usual case: up from the top of the source to the bottom of the target
+            y1, y2 = sy, ty + BOX_H
+        elif ty > sy:  # a key closing a cycle points down
+            y1, y2 = sy + BOX_H, ty
+        else:  # same row: side to side
+            y1 = y2 = sy + BOX_H / 2
+            x1, x2 = (sx + BOX_W, tx) if tx > sx else (sx, tx + BOX_W)
+        body.append(el("line", {"x1": x1, "y1": y1, "x2": x2, "y2": y2, "stroke": INK,
+                                "stroke-width": 1.2, "marker-end": f"url(#{marker})"},
+                       el("title", {}, escape(f"{e.source} → {e.target}: "
+                                              + "; ".join(e.keys)))))
+    for node in diagram.nodes:
+        x, y = pos[node.name]
+        label = node.name if len(node.name) <= MAX_CHARS else node.name[:MAX_CHARS - 1] + "…"
+        tip = node.name + (f" ({node.product})" if node.external and node.product else "") + (
+            f": {node.title}" if node.title else "")
+        box = el("rect", {"x": x, "y": y, "width": BOX_W, "height": BOX_H, "rx": 3,
+                          "fill": "#f2f2f9" if node.external else "#ffffff",
+                          "stroke": GRID if node.external else BLUE,
+                          "stroke-width": 1.5, "stroke-dasharray": "4 3" if node.external else None})
+        name = el("text", {"x": x + BOX_W / 2, "y": y + BOX_H / 2 + 4, "text-anchor": "middle",
+                           "font-family": "ui-monospace, monospace", "font-size": 12,
+                           "fill": BLUE if node.url else INK}, escape(label))
+        inner = el("title", {}, escape(tip)) + box + name
+        body.append(el("a", {"href": node.url, "class": "diagram-table"}, inner) if node.url
+                    else el("g", {}, inner))
+    head = (el("title", {"id": f"{ident}-title"}, escape(title))
+            + el("desc", {"id": f"{ident}-desc"}, escape(desc)))
+    return mark_safe(el("svg", {  # every piece is escaped by el()
+        "xmlns": "http://www.w3.org/2000/svg",
+        "viewBox": f"0 0 {max(diagram.width, 1)} {max(diagram.height, 1)}",
+        "role": "group", "aria-labelledby": f"{ident}-title", "aria-describedby": f"{ident}-desc",
+        "id": ident, "class": "diagram-svg", "font-family": FONT, "font-size": 12}, head, *body))
+
+
+# --- from the catalogue -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductChoice:
+    name: str
+    tables: int
+    relations: int  # keys from its tables
+    inner: int = 0  # keys between its own tables
+
+
+@dataclass
+class RelationsView:
+    """What the page shows: the products to choose from, the chosen one, its diagram and list."""
+
+    products: list[ProductChoice]
+    product: str
+    diagram: Diagram
+
+
+def relations_view(version: DatasetVersion, asked: str | None = None) -> RelationsView | None:
+    """The diagram of one product of a version (`asked`, or a default), or None without keys."""
+    from hygie.web.catalogue.models import Relation, Table
+
+    tables = {t.name: t for t in Table.objects.filter(version=version).only(
+        "id", "name", "product", "title_fr", "title_en", "version_id")}
+    relations = list(Relation.objects.filter(table__version=version).select_related("table")
+                     .only("fields", "ref_table", "ref_fields", "table__name", "table__product")
+                     .order_by("table__name", "ref_table", "id"))
+    if not relations:
+        return None
+    n_tables = Counter(t.product or NO_PRODUCT for t in tables.values())
+    n_relations = Counter(r.table.product or NO_PRODUCT for r in relations)
+    n_inner = Counter(r.table.product or NO_PRODUCT for r in relations
+                      if r.ref_table in tables
+                      and tables[r.ref_table].product == r.table.product)
+    products = [ProductChoice(p, n_tables[p], n_relations[p], n_inner[p])
+                for p in sorted(n_relations)]
+    names = {p.name for p in products}
+    product = asked if asked in names else default_product(products)
+    slug, number = version.dataset.slug, version.number
+
+    def node(name: str, external: bool) -> Node:
+        t = tables.get(name)
+        if t is None:
+            return Node(name, external=True)
+        return Node(name, url=reverse("catalogue:table", args=[slug, number, name]),
+                    title=t.title, product=t.product or NO_PRODUCT, external=external)
+
+    mine = sorted(n for n, t in tables.items() if (t.product or NO_PRODUCT) == product)
+    keys: dict[tuple[str, str], list[str]] = {}
+    for r in relations:
+        if (r.table.product or NO_PRODUCT) != product:
+            continue
+        keys.setdefault((r.table.name, r.ref_table), []).append(
+            f"{', '.join(r.fields)} → {', '.join(r.ref_fields)}")
+    edges = [Edge(s, t, tuple(k)) for (s, t), k in keys.items()]
+    others = sorted({t for _, t in keys} - set(mine))
+    nodes = [node(n, False) for n in mine] + [node(n, True) for n in others]
+    diagram = lay_out(Diagram(product, nodes, edges))
+    return RelationsView(products, product, diagram)
+
+
+READABLE_TABLES = 16
+
+
+def default_product(products: list[ProductChoice]) -> str:
+    """The product shown first: among those of at most READABLE_TABLES tables, the one with the
+    most keys between its own tables (for the SNDS: the DCIR, around ER_PRS_F)."""
+    readable = [p for p in products if p.tables <= READABLE_TABLES] or products
+    return max(readable, key=lambda p: (p.inner, p.relations, p.name)).name
+

@@ -1,0 +1,119 @@
+"""Feasibility API: the signed-in user's saved cohorts and their counts (session auth, CSRF on
+writes). Another user's cohort is a 404, as on the pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.security import django_auth
+
+from hygie.cohorts.model import DefinitionError
+from hygie.web.feasibility import services
+from hygie.web.feasibility.access import countable_datasets, get_cohort
+from hygie.web.feasibility.errors import count_error_message
+from hygie.web.feasibility.models import CountState, SavedCohort
+
+router = Router(tags=["feasibility"], auth=django_auth)
+
+
+class Step(Schema):
+    label: str
+    people: str  # a released mark: "1235", or "<11"
+
+
+class Counts(Schema):
+    state: str
+    counted: datetime | None
+    version: int | None
+    error: str
+    steps: list[Step]
+
+
+class CohortOut(Schema):
+    id: int
+    name: str
+    dataset: str
+    definition: str
+    created: datetime
+    updated: datetime
+    counts: Counts
+
+
+class CohortIn(Schema):
+    name: str
+    dataset: str  # the dataset's slug
+    definition: str  # the targeting language, YAML
+
+
+class Problem(Schema):
+    place: str
+    message: str
+
+
+class Problems(Schema):
+    detail: list[Problem]
+
+
+class Refusal(Schema):
+    detail: str
+
+
+def _counts(c: SavedCohort) -> Counts:
+    return Counts(state=c.count_state, counted=c.counted,
+                  version=c.counted_version.number if c.counted_version else None,
+                  error=count_error_message(c.count_error, c.dataset)
+                  if c.count_state == CountState.FAILED else "",
+                  steps=[Step(label=label, people=mark) for label, mark in c.counts])
+
+
+def _out(c: SavedCohort) -> CohortOut:
+    return CohortOut(id=c.pk, name=c.name, dataset=c.dataset.slug, definition=c.definition,
+                     created=c.created, updated=c.updated, counts=_counts(c))
+
+
+@router.get("/cohorts", response=list[CohortOut])
+def cohorts(request: HttpRequest) -> list[CohortOut]:
+    mine = SavedCohort.objects.filter(owner_id=request.user.pk).select_related(
+        "dataset", "counted_version")
+    return [_out(c) for c in mine]
+
+
+@router.post("/cohorts", response={201: CohortOut, 422: Problems})
+def create(request: HttpRequest, data: CohortIn) -> Status[CohortOut | Problems]:
+    """Save a cohort; a definition that does not hold is refused with each problem's place."""
+    dataset = countable_datasets(request.user).filter(slug=data.dataset).first()
+    if dataset is None:
+        return Status(422, Problems(detail=[Problem(
+            place="dataset", message=f"no published dataset {data.dataset!r}")]))
+    if not data.name.strip() or len(data.name) > 200:
+        return Status(422, Problems(detail=[Problem(place="name",
+                                                    message="1 to 200 characters")]))
+    try:
+        cohort = services.create_cohort(request.user, dataset, data.name.strip(),
+                                        data.definition, request=request, via="api")
+    except DefinitionError as exc:
+        return Status(422, Problems(detail=[Problem(place=p, message=m)
+                                            for p, m in exc.problems]))
+    return Status(201, _out(cohort))
+
+
+@router.get("/cohorts/{cohort_id}", response=CohortOut)
+def cohort(request: HttpRequest, cohort_id: int) -> CohortOut:
+    return _out(get_cohort(request.user, cohort_id))
+
+
+@router.get("/cohorts/{cohort_id}/counts", response=Counts)
+def counts(request: HttpRequest, cohort_id: int) -> Counts:
+    """The last counts (released marks only) and the state of a count under way."""
+    return _counts(get_cohort(request.user, cohort_id))
+
+
+@router.post("/cohorts/{cohort_id}/counts", response={202: Counts, 409: Refusal})
+def run_counts(request: HttpRequest, cohort_id: int) -> Status[Counts | Refusal]:
+    """Start a count in the background; poll GET .../counts for its state."""
+    c = services.request_count(get_cohort(request.user, cohort_id), request=request)
+    if c.count_state == CountState.FAILED:
+        return Status(409, Refusal(detail=count_error_message(c.count_error, c.dataset)))
+    return Status(202, _counts(c))

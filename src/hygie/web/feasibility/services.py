@@ -1,0 +1,140 @@
+"""What the pages and the API do to saved cohorts and enquiries: each change in one transaction,
+with its audit record.
+
+Callers check access first (`feasibility.access`); these functions trust the objects they get.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from hygie.web.audit.record import record
+from hygie.web.catalogue.models import Dataset
+from hygie.web.feasibility import definitions
+from hygie.web.feasibility.access import is_holder_side
+from hygie.web.feasibility.models import CountState, Enquiry, Message, SavedCohort
+
+# A count queued or running for longer than this is taken as lost (a worker stopped mid-way):
+# asking again starts a new one.
+STALE_COUNT = timedelta(minutes=30)
+
+
+def create_cohort(owner: Any, dataset: Dataset, name: str, definition: str, *,
+                  request: Any = None, via: str = "") -> SavedCohort:
+    """A new saved cohort; `DefinitionError` when the definition is not valid."""
+    definitions.load(definition)
+    with transaction.atomic():
+        cohort = SavedCohort.objects.create(owner=owner, dataset=dataset, name=name,
+                                            definition=definition)
+        record("feasibility.cohort_created", cohort, actor=owner, request=request,
+               dataset=dataset.slug, via=via)
+    return cohort
+
+
+def _forget_counts(cohort: SavedCohort) -> None:
+    cohort.counts, cohort.counted, cohort.counted_version = [], None, None
+    cohort.count_state, cohort.count_error, cohort.count_task = CountState.NONE, {}, ""
+
+
+def update_cohort(cohort: SavedCohort, *, name: str, dataset: Dataset, definition: str,
+                  request: Any = None) -> SavedCohort:
+    """Change a cohort. A new definition or dataset drops the counts (they described the old
+    one), and a count under way for the old one will not be stored."""
+    definitions.load(definition)
+    changed = [f for f, new in (("name", name), ("dataset", dataset), ("definition", definition))
+               if getattr(cohort, f) != new]
+    if not changed:
+        return cohort
+    with transaction.atomic():
+        cohort.name, cohort.dataset, cohort.definition = name, dataset, definition
+        if "definition" in changed or "dataset" in changed:
+            _forget_counts(cohort)
+        cohort.save()
+        record("feasibility.cohort_updated", cohort, actor=cohort.owner, request=request,
+               changed=changed, dataset=dataset.slug)
+    return cohort
+
+
+def delete_cohort(cohort: SavedCohort, *, request: Any = None) -> None:
+    with transaction.atomic():
+        record("feasibility.cohort_deleted", cohort, actor=cohort.owner, request=request,
+               dataset=cohort.dataset.slug)
+        cohort.delete()
+
+
+def request_count(cohort: SavedCohort, *, request: Any = None) -> SavedCohort:
+    """Queue the feasibility count of a cohort (a background job on the "feasibility" queue).
+
+    What can be known now is checked now (a published version with data, the secret), so that
+    the applicant reads the reason at once; the state and any error are stored on the cohort.
+    """
+    from hygie.pseudo.keys import SecretError, load_secret
+    from hygie.web.feasibility.tasks import count_cohort
+
+    with transaction.atomic():
+        cohort = SavedCohort.objects.select_for_update().select_related("dataset").get(
+            pk=cohort.pk)
+        if cohort.counting and cohort.updated > timezone.now() - STALE_COUNT:
+            return cohort  # already under way: one job is enough
+        version = cohort.dataset.published_version()
+        error = {}
+        if version is None:
+            error = {"code": "no_published_version"}
+        elif not version.lake_path:
+            error = {"code": "no_lake"}
+        else:
+            try:
+                load_secret()
+            except SecretError:
+                error = {"code": "no_secret"}
+        if error:
+            cohort.count_state, cohort.count_error, cohort.count_task = (
+                CountState.FAILED, error, "")
+            cohort.save(update_fields=["count_state", "count_error", "count_task", "updated"])
+            record("feasibility.count_refused", cohort, actor=cohort.owner, request=request,
+                   reason=error["code"])
+            return cohort
+        job = count_cohort.enqueue(cohort.pk)
+        cohort.count_state, cohort.count_error, cohort.count_task = (
+            CountState.QUEUED, {}, str(job.id))
+        cohort.save(update_fields=["count_state", "count_error", "count_task", "updated"])
+        record("feasibility.count_requested", cohort, actor=cohort.owner, request=request,
+               job=str(job.id), version=version.number)
+    return cohort
+
+
+# --- enquiries ------------------------------------------------------------------------------------
+
+
+def open_enquiry(author: Any, dataset: Dataset, subject: str, body: str, *,
+                 request: Any = None) -> Enquiry:
+    with transaction.atomic():
+        enquiry = Enquiry.objects.create(dataset=dataset, author=author, subject=subject)
+        Message.objects.create(enquiry=enquiry, author=author, body=body)
+        record("feasibility.enquiry_opened", enquiry, actor=author, request=request,
+               dataset=dataset.slug)
+    return enquiry
+
+
+def reply(enquiry: Enquiry, author: Any, body: str, *, close: bool = False,
+          request: Any = None) -> Message:
+    """Add a reply. The state follows who wrote last: answered after the holder's side, open
+    again after the applicant; closed when the writer closes it."""
+    if close:
+        state = Enquiry.State.CLOSED
+    elif is_holder_side(author, enquiry):
+        state = Enquiry.State.ANSWERED
+    else:
+        state = Enquiry.State.OPEN
+    with transaction.atomic():
+        message = Message.objects.create(enquiry=enquiry, author=author, body=body)
+        before = enquiry.state
+        enquiry.state = state
+        enquiry.save(update_fields=["state"])
+        record("feasibility.enquiry_replied", enquiry, actor=author, request=request,
+               message=message.pk, state_before=before, state=state)
+    return message

@@ -1,0 +1,1 @@
+"""Full-text search of the catalogue: datasets, tables, variables, code lists and their codes."""

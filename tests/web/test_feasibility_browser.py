@@ -1,0 +1,94 @@
+"""Feasibility in a real browser against `hygie serve` (its task worker counts in the background)
+on a 3,000-person synthetic SNDS: build a cohort with the form, run its counts, read the
+attrition table; write one in the YAML editor, see its error next to the field, fix it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import PASSWORD
+from tests.web.helpers import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+MARK = re.compile(r"^(<11|\d{1,3}(,\d{3})*)$")  # English grouping: "1,235"
+
+
+def sign_up_and_in(site: Any, page: Any, username: str) -> None:
+    site.python("from hygie.web.accounts.models import User; "
+                f"User.objects.create_user({username!r}, '{username}@example.org', {PASSWORD!r})")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": site.url}])
+    page.goto(f"{site.url}/accounts/login/?next=/feasibility/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").last.click()
+    page.wait_for_url(f"{site.url}/feasibility/")
+
+
+def run_counts(page: Any) -> list[list[str]]:
+    """Press the count button and wait for the table (feasibility.js polls the job's state)."""
+    page.get_by_role("button", name=re.compile("Run the counts|Count again")).click()
+    page.locator("#count-state").filter(has_text="Counted").wait_for(timeout=120_000)
+    table = page.locator("table.counts")
+    table.wait_for()
+    assert "rounded to 5" in table.locator("caption").inner_text()
+    rows = table.locator("tbody tr")
+    return [[rows.nth(i).locator("td").nth(k).inner_text() for k in range(3)]
+            for i in range(rows.count())]
+
+
+def test_build_a_cohort_and_read_its_attrition(site, page):
+    sign_up_and_in(site, page, "applicant")
+    page.get_by_role("link", name="New cohort with the builder").click()
+    assert_accessible(page)
+    page.fill("#id_name", "Type 2 diabetes")
+    page.select_option("#id_dataset", "snds")
+    page.fill("#id_period_start", "2020-01-01")
+    page.fill("#id_period_end", "2021-12-31")
+    page.select_option("#id_entry-0-kind", "diagnosed")
+    page.fill("#id_entry-0-codes", "E11*")
+    page.select_option("#id_entry-1-kind", "dispensed")
+    page.fill("#id_entry-1-codes", "A10BA02")
+    page.select_option("#id_rule-0-kind", "age")
+    page.fill("#id_rule-0-age_min", "18")
+    page.get_by_role("button", name="Save the cohort").click()
+    page.wait_for_url(re.compile(r"/feasibility/cohorts/\d+/$"))
+    definition = page.locator("pre.definition").inner_text()
+    assert "diagnosed: entry_1" in definition and "A10BA02" in definition
+
+    steps = run_counts(page)
+    assert [s[0] for s in steps] == ["0", "1"]
+    assert steps[0][1].startswith("entry: diagnosed entry_1 or dispensed entry_2")
+    assert steps[1][1] == "require: age at index 18+"
+    assert all(MARK.match(s[2]) for s in steps), steps
+    people = int(steps[0][2].replace(",", ""))  # 3,000 people: diabetics are well over 10
+    assert people >= 11 and people % 5 == 0
+    assert_accessible(page)
+
+
+def test_yaml_editor_shows_the_error_place_then_saves(site, page):
+    sign_up_and_in(site, page, "writer")
+    page.get_by_role("link", name="New cohort in the targeting language (YAML)").click()
+    page.fill("#id_name", "Metformin, women")
+    text = page.input_value("#id_definition")
+    assert "name: t2d_adults" in text  # an example to start from
+    bad = text + "exclude:\n  - dispensed: metformin\n    window: [-1 day, -365 days]\n"
+    page.fill("#id_definition", bad)
+    page.get_by_role("button", name="Check and save").click()
+    error = page.locator("#id_definition_error")
+    assert "exclude[0].window: start after end" in error.inner_text()
+    assert "id_definition_error" in (page.get_attribute("#id_definition", "aria-describedby")
+                                     or "")
+    assert_accessible(page)
+    page.fill("#id_definition", text.replace("require:\n", "require:\n  - sex: female\n"))
+    page.get_by_role("button", name="Check and save").click()
+    page.wait_for_url(re.compile(r"/feasibility/cohorts/\d+/$"))
+    steps = run_counts(page)
+    assert [s[1] for s in steps][1:] == ["require: sex female", "require: age at index 18+"]
+    assert all(MARK.match(s[2]) for s in steps), steps
+    # The status endpoint (what feasibility.js polls) agrees with the page.
+    status = page.request.get(page.url + "status/").json()
+    assert status["state"] == "done" and status["counting"] is False
