@@ -17,6 +17,7 @@ Load generator and server share the machine (2 cores here): the figures are a fl
 ratios are the comparable part. The load average is recorded before and after each page kind.
 
 Usage: python bench/web_bench.py [--users 8] [--duration 20] [--threads 8] [--record]
+       python bench/web_bench.py --rerecord --note "..."   (rewrite the section from the results)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -79,7 +81,7 @@ def run(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - t0
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 600) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 600) -> None:
     deadline = time.time() + timeout
     while True:
         try:
@@ -89,7 +91,7 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 600) -> Non
         except OSError:
             pass
         if proc.poll() is not None or time.time() > deadline:
-            raise RuntimeError("the server did not start")
+            raise RuntimeError("the server did not start:\n" + log.read_text()[-3000:])
         time.sleep(0.5)
 
 
@@ -111,10 +113,10 @@ def load(url: str, user_class: str, users: int, seconds: int, out: Path) -> dict
             "load_before": before, "load_after": after}
 
 
-def record(results: dict, command: str) -> None:
+def record(results: dict) -> None:
     base = results["scenarios"]["HealthzUser"]["rps"]
     lines = [START, "## Web platform (`hygie serve`, PostgreSQL)", "",
-             f"Machine: {results['machine']}. Command: `{command}` ({results['date']}, code "
+             f"Machine: {results['machine']}. Command: `{results['command']}` ({results['date']}, code "
              f"{results['git']}). Site: `hygie serve --no-worker --threads {results['threads']}` "
              f"(waitress) on loopback, database `{DB}` with the whole SNDS catalogue "
              f"(import: {results['import_s']:.0f} s). Load: Locust, {results['users']} users "
@@ -147,7 +149,16 @@ def main() -> None:
     ap.add_argument("--record", action="store_true", help="rewrite the section of "
                     "docs/benchmarks.md")
     ap.add_argument("--note", default="", help="a sentence added under the table (--record)")
+    ap.add_argument("--rerecord", action="store_true", help="only rewrite the section from "
+                    "bench/results/web.json (e.g. with a --note), without running")
     args = ap.parse_args()
+    saved = BENCH / "results" / "web.json"
+    if args.rerecord:
+        results = json.loads(saved.read_text())
+        results["note"] = args.note or results.get("note", "")
+        saved.write_text(json.dumps(results, indent=1))
+        record(results)
+        return
     home = Path(tempfile.mkdtemp(prefix="hygie-web-bench-"))
     env = {**os.environ, "HYGIE_HOME": str(home), "HYGIE_SECRET_KEY": secrets.token_urlsafe(50),
            "HYGIE_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
@@ -172,7 +183,7 @@ def main() -> None:
         server = subprocess.Popen([*hygie, "serve", "--port", str(port), "--threads",
                                    str(args.threads), "--no-worker"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=(home / "server.log").open("w"))
-        wait_until_up(url, server)
+        wait_until_up(url, server, home / "server.log")
         for path in ["/catalogue/snds/", "/catalogue/snds/v1/tables/ER_PRS_F/",
                      "/catalogue/search/?q=diab%C3%A8te"]:  # warm-up: templates, caches
             urllib.request.urlopen(f"{url}{path}", timeout=120).read()
@@ -185,12 +196,14 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=60)
         admin(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        shutil.rmtree(home, ignore_errors=True)
     results["note"] = args.note
-    (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results" / "web.json").write_text(json.dumps(results, indent=1))
+    results["command"] = (f"python bench/web_bench.py --users {args.users} --duration "
+                          f"{args.duration} --threads {args.threads} --record")
+    saved.parent.mkdir(exist_ok=True)
+    saved.write_text(json.dumps(results, indent=1))
     if args.record:
-        record(results, f"python bench/web_bench.py --users {args.users} --duration "
-                        f"{args.duration} --threads {args.threads} --record")
+        record(results)
 
 
 if __name__ == "__main__":

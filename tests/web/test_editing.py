@@ -572,3 +572,22 @@ def test_the_whole_snds_uploads_as_one_data_package(login, world):
     assert editor.get("/catalogue/snds/v2/changes/").status_code == 200
     print(f"\nwhole SNDS package: {len(data):,} bytes uploaded and imported in {seconds:.1f} s")
     assert seconds < 120
+
+
+def test_wide_tables_are_described_a_page_at_a_time(login, world):
+    wide = import_version(world["ds_a"], spec(*(VariableSpec(f"V{i:03d}") for i in range(150))))
+    client = login(world["editor_a"])
+    url = f"/catalogue/base-a/v{wide.number}/tables/VISITS/describe/"
+    first = client.get(url)
+    assert first.context["formset"].total_form_count() == 100
+    second = client.get(url + "?page=2")
+    assert [f.instance.name for f in second.context["formset"].forms][:2] == ["V100", "V101"]
+    table = wide.tables.get()
+    data = {"table-title_fr": table.title_fr, "table-title_en": "", "table-description_fr": "",
+            "table-description_en": "", "var-TOTAL_FORMS": 50, "var-INITIAL_FORMS": 50,
+            "var-MIN_NUM_FORMS": 0, "var-MAX_NUM_FORMS": 1000}
+    for i, v in enumerate(table.variables.order_by("position")[100:]):
+        data.update({f"var-{i}-id": v.pk, f"var-{i}-description_fr": "",
+                     f"var-{i}-description_en": "Last one" if v.name == "V149" else ""})
+    assert client.post(url + "?page=2", data).status_code == 302
+    assert table.variables.get(name="V149").description_en == "Last one"

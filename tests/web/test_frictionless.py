@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hygie.catalogue.frictionless import parse_descriptor, read_upload
 from hygie.catalogue.snds import snds_spec
@@ -156,6 +158,10 @@ def test_not_utf8_and_not_an_object():
     assert problems(b"\xff\xfe{}")[0] == ("file", "not UTF-8 text (byte 0)")
     assert problems("[1, 2]") == [("descriptor", "a JSON object is expected, not a list")]
     assert "neither a Table Schema" in problems({"title": "x"})[0][1]
+    # Shapes that trip frictionless itself are reported, not raised.
+    for field in (None, [], "x"):
+        assert has(problems({"name": "T", "fields": [field]}), "T field 1",
+                   "a field must be an object")
 
 
 def test_every_problem_is_listed_with_its_place():
@@ -335,3 +341,34 @@ def test_unknown_code_lists_are_refused_before_writing():
                              known_nomenclatures=dataset.nomenclatures.values_list("name",
                                                                                    flat=True))
     assert import_version(dataset, again).number == 2
+
+
+# --- any input: a SpecError or a spec, never a crash ----------------------------------------------
+
+_KEYS = st.sampled_from(["name", "type", "format", "fields", "resources", "schema", "primaryKey",
+                         "foreignKeys", "reference", "resource", "constraints", "maxLength",
+                         "required", "nomenclature", "code", "label", "data", "path", "title",
+                         "description", "temporal", "start", "end", "length", "title_fr",
+                         "product", "version", "missingValues"])
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 300), st.text(max_size=5),
+                     st.sampled_from(["", "-", "A B", "x/y", "string", "integer", "colour", "id",
+                                      "default", "10,2", "LIST:COL", "data-package"]))
+_TREE = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=6)), max_leaves=30)
+_OBJECTS = st.dictionaries(_KEYS, _TREE, max_size=6)
+_DESCRIPTORS = st.one_of(
+    _OBJECTS,
+    st.builds(lambda r: {"resources": r}, st.lists(_OBJECTS, max_size=3)),
+    st.builds(lambda f: {"name": "T", "fields": f}, st.lists(_OBJECTS, max_size=4)))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_DESCRIPTORS)
+def test_any_descriptor_gives_a_spec_or_placed_problems(descriptor):
+    try:
+        spec = parse_descriptor(json.dumps(descriptor))
+    except SpecError as exc:
+        assert exc.problems
+        assert all(isinstance(w, str) and w and isinstance(m, str) and m for w, m in exc.problems)
+    else:
+        assert spec.tables

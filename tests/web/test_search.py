@@ -190,6 +190,19 @@ def test_the_page_has_facet_checkboxes_kind_links_and_pages(client):
     assert "Remove filter" in filtered or "Retirer le filtre" in filtered
 
 
+def test_facets_without_text_browse_the_catalogue(client):
+    data = api(client, kind="table", product="DCIR")
+    names = [h["name"] for h in data["results"]]
+    assert data["total"] == len(names) == 16 and names == sorted(names)
+    assert {h["product"] for h in data["results"]} == {"DCIR"}
+    assert "ER_PRS_F" in names
+    overview = api(client, holder="cnam")
+    assert sum(k["count"] for k in overview["kinds"]) == overview["total"] > 400_000
+    assert not overview["code_lists"]  # "lists with matching codes" needs a text to match
+    intro = client.get("/catalogue/search/").content.decode()
+    assert 'id="search-q"' in intro and 'class="hits"' not in intro
+
+
 def test_no_result_says_so(client):
     response = client.get("/catalogue/search/", {"q": "xyzzyplugh"})
     assert response.status_code == 200

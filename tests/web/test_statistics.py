@@ -350,7 +350,9 @@ def test_no_count_between_1_and_10_from_tiny_lakes(tmp_path, tables):
     for where, value in counts_of(result):
         assert value is None or value == 0 or value >= THRESHOLD, (where, value)
     people = len(set(tables["IR_BEN_R"]["BEN_NIR_ANO"].to_pylist()))
-    assert result["individuals"] == (people if people >= THRESHOLD else None)
+    # Shown exactly, or hidden: always when small, and sometimes when a table of a dozen people
+    # needs its grand total to protect the small cells.
+    assert result["individuals"] in ((people, None) if people >= THRESHOLD else (None,))
     assert result["top_codes"] == {s: [] for s in CODE_SOURCES}
 
 
@@ -563,7 +565,8 @@ def test_a_version_without_data_has_no_statistics(snds_version, make_user, signe
     page = c.get("/catalogue/snds/").content.decode()
     assert 'id="statistics"' not in page
     response = c.post("/catalogue/snds/v1/statistics/compute/", follow=True)
-    assert "lake dataset" in response.content.decode() or "lac" in response.content.decode()
+    text = response.content.decode()
+    assert "statistics need a lake dataset" in text or "demandent un jeu de données du lac" in text
     assert not Statistics.objects.filter(version=snds_version).exists()
 
 
@@ -659,6 +662,7 @@ def test_drafts_statistics_are_not_readable_by_the_public(snds_version, client):
 
 def test_the_relations_diagram_of_each_product_renders_fast(snds_version, client):
     from hygie.web.catalogue.diagram import relations_view
+    from hygie.web.catalogue.models import Relation
 
     view = relations_view(snds_version)
     assert view is not None and len(view.products) >= 10
@@ -676,7 +680,10 @@ def test_the_relations_diagram_of_each_product_renders_fast(snds_version, client
         tables = snds_version.tables.filter(product=product.name).values_list("name", flat=True)
         for name in tables:
             assert f"/catalogue/snds/v1/tables/{name}/" in links
-        assert svg.group(0).count("<line") >= 1
+        pairs = {(r.table.name, r.ref_table) for r in Relation.objects.filter(
+            table__version=snds_version, table__product=product.name).select_related("table")
+            if r.ref_table != r.table.name}
+        assert len(re.findall(r'<path d="M[^"]*" fill="none"', svg.group(0))) == len(pairs)
         assert f'<option value="{product.name}" selected>' in page
         assert response.status_code == 200
     assert worst < 1.0, f"slowest dataset page with its diagram: {worst:.2f} s"

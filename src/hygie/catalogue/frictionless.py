@@ -160,7 +160,10 @@ def _frictionless_problems(kind: str, descriptor: Mapping[str, Any], where: str)
     import frictionless
 
     cls = getattr(frictionless, kind)
-    report = cls.validate_descriptor(_standard(descriptor, kind))
+    try:
+        report = cls.validate_descriptor(_standard(descriptor, kind))
+    except Exception as exc:  # frictionless trips over some malformed shapes instead of saying so
+        return [(where, f"not a valid {kind} descriptor ({type(exc).__name__}: {exc})")]
     return [(where, error.note or error.message) for error in report.errors]
 
 
@@ -345,10 +348,11 @@ class _Reader:
         if not isinstance(product, str) or len(product) > NAME_MAX:
             self.problem(where, "'product' must be a short text")
             product = ""
-        return TableSpec(name=name or "", product=product,
+        # A nameless table (already reported) goes by its place, so that later problems have one.
+        return TableSpec(name=name or where, product=product,
                          primary_key=self.keys(schema.get("primaryKey"), f"{where} primary key"),
                          variables=tuple(variables),
-                         relations=self.relations(schema.get("foreignKeys"), name or "", where),
+                         relations=self.relations(schema.get("foreignKeys"), name or where, where),
                          **texts)
 
     def keys(self, value: Any, where: str) -> tuple[str, ...]:

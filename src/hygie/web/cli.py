@@ -28,14 +28,22 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
           port: int = typer.Option(8000, help="Port."),
           threads: int = typer.Option(8, help="Web server threads."),
           worker: bool = typer.Option(True, "--worker/--no-worker",
-                                      help="Also run the background job worker.")) -> None:
+                                      help="Also run the background job worker."),
+          demo: bool = typer.Option(True, "--demo/--no-demo",
+                                    help="Seed an empty catalogue with the demonstration entries "
+                                         "(OSCOUR, REIN) beside the SNDS.")) -> None:
     """Start the web platform: migrate the database, import the SNDS catalogue when empty, run
     the background worker and serve the site (waitress) until interrupted."""
     _django()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    from hygie.web.catalogue.models import Dataset
+
+    empty = not Dataset.objects.exists()
     call_command("import_snds", if_empty=True)
+    if empty and demo:
+        call_command("import_demo_catalogue")
     proc = None
     if worker:
         proc = subprocess.Popen([sys.executable, "-m", "hygie.cli", "manage", "db_worker",

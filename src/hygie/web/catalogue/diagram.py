@@ -3,8 +3,9 @@
 The SNDS has 188 tables and about 200 keys: drawn at once they are unreadable, so the page shows one
 product (DCIR, PMSI MCO, ...) with the tables of other products that it refers to, and a selector.
 The layout is layered: a table sits one layer below the deepest table it refers to (referenced
-tables at the top, arrows pointing up from the referencing table), layers wrap onto several rows,
-and tables are placed under the tables they refer to (barycentre ordering) to keep arrows short.
+tables at the top, arrows pointing up from the referencing table), layers wrap onto several rows of
+a grid, tables are placed under the tables they refer to (barycentre ordering), and arrows run
+through the gaps between rows and columns, never across a box.
 Boxes link to the table pages; the page also lists the relations as text.
 """
 
@@ -19,14 +20,15 @@ from typing import TYPE_CHECKING
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from hygie.web.svg import BLUE, FONT, GRID, INK, el
+from hygie.web.svg import BLUE, FONT, GREEN, GRID, INK, RUST, el
 
 if TYPE_CHECKING:
     from hygie.web.catalogue.models import DatasetVersion
 
 NO_PRODUCT = "-"
 PER_ROW = 6
-BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 176, 32, 22, 44, 12
+BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 176, 32, 26, 44, 20
+EDGE_COLOURS = (INK, RUST, BLUE, GREEN, "#6e2c8f")  # each at least 4.5:1 on white
 MAX_CHARS = 22  # names longer than this are shortened in the box (whole in its tooltip)
 
 
@@ -51,7 +53,8 @@ class Diagram:
     product: str
     nodes: list[Node]
     edges: list[Edge]
-    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # (row, column)
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)  # top left corner
     width: int = 0
     height: int = 0
 
@@ -81,67 +84,126 @@ def layers(nodes: Iterable[str], edges: Iterable[Edge]) -> dict[str, int]:
 
 
 def lay_out(diagram: Diagram, per_row: int = PER_ROW) -> Diagram:
-    """Place the boxes: layers top to bottom, wrapped at `per_row`, ordered by barycentre."""
+    """Place the boxes on a grid: layers top to bottom, wrapped at `per_row` boxes, ordered under
+    the tables they refer to; then, from the bottom up, a row that is not full moves its boxes
+    over the tables that refer to them."""
     names = [n.name for n in diagram.nodes]
     layer_of = layers(names, diagram.edges)
     by_layer: dict[int, list[str]] = {}
     for name in names:
         by_layer.setdefault(layer_of[name], []).append(name)
     targets: dict[str, list[str]] = {n: [] for n in names}
+    sources: dict[str, list[str]] = {n: [] for n in names}
     for e in diagram.edges:
         if e.source in targets and e.target in targets and e.source != e.target:
             targets[e.source].append(e.target)
-    incoming = {n: sum(1 for e in diagram.edges if e.target == n) for n in names}
+            sources[e.target].append(e.source)
     external = {n.name for n in diagram.nodes if n.external}
-    positions: dict[str, tuple[float, float]] = {}
-    row = 0
-    widest = 0
+    cells: dict[str, tuple[int, int]] = {}
+    rows: list[list[str]] = []
     for layer in sorted(by_layer):
         members = by_layer[layer]
         if layer == 0:  # the most referenced first, tables of other products last
-            members.sort(key=lambda n: (n in external, -incoming[n], n))
+            members.sort(key=lambda n: (n in external, -len(sources[n]), n))
         else:
             def centre(n: str) -> tuple[float, str]:
-                xs = [positions[t][0] for t in targets[n] if t in positions]
-                return (sum(xs) / len(xs) if xs else 1e9, n)
+                cols = [cells[t][1] for t in targets[n] if t in cells]
+                return (sum(cols) / len(cols) if cols else float(per_row), n)
             members.sort(key=centre)
         for i in range(0, len(members), per_row):
-            chunk = members[i:i + per_row]
-            widest = max(widest, len(chunk))
-            for j, name in enumerate(chunk):
-                positions[name] = (MARGIN + j * (BOX_W + GAP_X), MARGIN + row * (BOX_H + GAP_Y))
-            row += 1
-    diagram.positions = positions
-    diagram.width = 2 * MARGIN + widest * BOX_W + max(0, widest - 1) * GAP_X
-    diagram.height = 2 * MARGIN + row * BOX_H + max(0, row - 1) * GAP_Y
+            rows.append(members[i:i + per_row])
+            for j, name in enumerate(rows[-1]):
+                cells[name] = (len(rows) - 1, j)
+    for r in range(len(rows) - 1, -1, -1):
+        if len(rows[r]) < per_row:
+            for name, col in zip(rows[r], _spread(rows[r], sources, cells, r, per_row),
+                                 strict=True):
+                cells[name] = (r, col)
+    columns = max((c for _, c in cells.values()), default=0) + 1
+    diagram.cells = cells
+    diagram.positions = {n: (_left(c), _top(r)) for n, (r, c) in cells.items()}
+    diagram.width = 2 * MARGIN + columns * BOX_W + (columns - 1) * GAP_X
+    diagram.height = 2 * MARGIN + len(rows) * BOX_H + max(0, len(rows) - 1) * GAP_Y
     return diagram
+
+
+def _spread(row: list[str], sources: dict[str, list[str]], cells: dict[str, tuple[int, int]],
+            r: int, per_row: int) -> list[int]:
+    """Columns for the boxes of a row that is not full: each as near as it can be to the mean
+    column of the boxes below that refer to it, in order, one box per column."""
+    wanted = []
+    for name in row:
+        below = [cells[s][1] for s in sources[name] if cells[s][0] > r]
+        wanted.append(sum(below) / len(below) if below else float(cells[name][1]))
+    cols: list[int] = []
+    for i, w in enumerate(wanted):
+        cols.append(max(round(w), cols[-1] + 1 if cols else 0))
+        cols[-1] = min(cols[-1], per_row - (len(row) - i))
+    for i in range(len(cols) - 2, -1, -1):
+        cols[i] = min(cols[i], cols[i + 1] - 1)
+    # A block of boxes that all want the same place is centred on it.
+    shift = round(sum(wanted) / len(wanted) - sum(cols) / len(cols))
+    if cols[0] + shift >= 0 and cols[-1] + shift < per_row:
+        cols = [c + shift for c in cols]
+    return cols
+
+
+def _left(col: int) -> float:
+    return MARGIN + col * (BOX_W + GAP_X)
+
+
+def _top(row: int) -> float:
+    return MARGIN + row * (BOX_H + GAP_Y)
+
+
+def _route(source: tuple[int, int], target: tuple[int, int], lane: int) -> str:
+    """An orthogonal path from the top of the source box to the bottom of the target box (to its
+    top when the key points down or along a row), through the gaps between rows and columns.
+    Arrows to one target share a lane, so that they merge into one line as they reach it."""
+    (sr, sc), (tr, tc) = source, target
+    dy, dx = (lane % 5 - 2) * 4, (lane % 3 - 1) * 5
+    sx, tx = _left(sc) + BOX_W / 2, _left(tc) + BOX_W / 2 + dx
+    gutter = _left(sc if tc < sc else sc + 1) - GAP_X / 2 + dx
+    if tr < sr:  # up
+        start, end = _top(sr), _top(tr) + BOX_H
+        leave = _top(sr) - GAP_Y / 2 + dy
+        if tr == sr - 1:
+            return f"M{sx:g} {start:g}V{leave:g}H{tx:g}V{end:g}"
+        reach = _top(tr + 1) - GAP_Y / 2 + dy
+        return f"M{sx:g} {start:g}V{leave:g}H{gutter:g}V{reach:g}H{tx:g}V{end:g}"
+    if tr == sr:  # along the row, over it
+        over = _top(sr) - GAP_Y / 2 + dy
+        return f"M{sx:g} {_top(sr):g}V{over:g}H{tx:g}V{_top(tr):g}"
+    start, end = _top(sr) + BOX_H, _top(tr)  # down: a key that closes a cycle
+    leave = _top(sr + 1) - GAP_Y / 2 + dy
+    if tr == sr + 1:
+        return f"M{sx:g} {start:g}V{leave:g}H{tx:g}V{end:g}"
+    reach = _top(tr) - GAP_Y / 2 + dy
+    return f"M{sx:g} {start:g}V{leave:g}H{gutter:g}V{reach:g}H{tx:g}V{end:g}"
 
 
 def render(diagram: Diagram, ident: str, title: str, desc: str) -> SafeString:
     """The diagram as SVG: arrows first (under the boxes), then one linked box per table."""
-    marker = f"{ident}-arrow"
-    defs = el("defs", {}, el("marker", {
-        "id": marker, "viewBox": "0 0 10 10", "refX": 10, "refY": 5, "markerWidth": 7,
-        "markerHeight": 7, "orient": "auto-start-reverse"},
-        el("path", {"d": "M 0 0 L 10 5 L 0 10 z", "fill": INK})))
+    # Arrows to one table share a colour (and a lane), so that crossing lines stay apart.
+    defs = el("defs", {}, *(el("marker", {
+        "id": f"{ident}-arrow{i}", "viewBox": "0 0 10 10", "refX": 10, "refY": 5,
+        "markerWidth": 7, "markerHeight": 7, "orient": "auto-start-reverse"},
+        el("path", {"d": "M 0 0 L 10 5 L 0 10 z", "fill": colour}))
+        for i, colour in enumerate(EDGE_COLOURS)))
     body = [defs]
-    pos = diagram.positions
+    cells = diagram.cells
+    lanes = {t: i for i, t in enumerate(dict.fromkeys(e.target for e in diagram.edges))}
     for e in diagram.edges:
-        if e.source == e.target or e.source not in pos or e.target not in pos:
+        if e.source == e.target or e.source not in cells or e.target not in cells:
             continue
-        (sx, sy), (tx, ty) = pos[e.source], pos[e.target]
-        x1, x2 = sx + BOX_W / 2, tx + BOX_W / 2
-        if ty < sy:  # the usual case: up from the top of the source to the bottom of the target
-            y1, y2 = sy, ty + BOX_H
-        elif ty > sy:  # a key closing a cycle points down
-            y1, y2 = sy + BOX_H, ty
-        else:  # same row: side to side
-            y1 = y2 = sy + BOX_H / 2
-            x1, x2 = (sx + BOX_W, tx) if tx > sx else (sx, tx + BOX_W)
-        body.append(el("line", {"x1": x1, "y1": y1, "x2": x2, "y2": y2, "stroke": INK,
-                                "stroke-width": 1.2, "marker-end": f"url(#{marker})"},
+        lane = lanes[e.target]
+        body.append(el("path", {"d": _route(cells[e.source], cells[e.target], lane),
+                                "fill": "none", "stroke": EDGE_COLOURS[lane % len(EDGE_COLOURS)],
+                                "stroke-width": 1.3,
+                                "marker-end": f"url(#{ident}-arrow{lane % len(EDGE_COLOURS)})"},
                        el("title", {}, escape(f"{e.source} → {e.target}: "
                                               + "; ".join(e.keys)))))
+    pos = diagram.positions
     for node in diagram.nodes:
         x, y = pos[node.name]
         label = node.name if len(node.name) <= MAX_CHARS else node.name[:MAX_CHARS - 1] + "…"

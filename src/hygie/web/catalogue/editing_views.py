@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -45,6 +46,7 @@ from hygie.web.catalogue.models import DataHolder, Dataset, DatasetVersion, Stat
 from hygie.web.catalogue.uploads import SizeLimit, declared_too_big
 
 View = Callable[..., HttpResponse]
+VARIABLES_PER_PAGE = 100
 
 
 def refusals(view: View) -> View:
@@ -235,7 +237,10 @@ def describe(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def describe_table(request: HttpRequest, slug: str, number: int, name: str) -> HttpResponse:
     version = _draft(request.user, slug, number)
     table = get_object_or_404(version.tables, name=name)
-    variables = table.variables.order_by("position")
+    # A page of variables per form: a wide table stays under DATA_UPLOAD_MAX_NUMBER_FIELDS.
+    page = Paginator(table.variables.order_by("position").only("pk"), VARIABLES_PER_PAGE
+                     ).get_page(request.GET.get("page"))
+    variables = table.variables.filter(pk__in=[v.pk for v in page]).order_by("position")
     data = request.POST if request.method == "POST" else None
     form = TableTextsForm(data, instance=table, prefix="table")
     formset = VariableTextsFormSet(data, queryset=variables, prefix="var")
@@ -254,7 +259,8 @@ def describe_table(request: HttpRequest, slug: str, number: int, name: str) -> H
         return redirect(table.get_absolute_url())
     return render(request, "catalogue/editing/describe_table.html", {
         "dataset": version.dataset, "version": version, "table": table, "form": form,
-        "formset": formset, "rows": list(zip(variables, formset.forms, strict=True))},
+        "formset": formset, "rows": list(zip(variables, formset.forms, strict=True)),
+        "page": page},
         status=400 if request.method == "POST" else 200)
 
 

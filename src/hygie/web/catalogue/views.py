@@ -22,7 +22,8 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
 def dataset(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
     version = get_version(request.user, slug, number)
     ds = version.dataset
-    tables = version.tables.annotate(n_variables=Count("variables")).order_by("product", "name")
+    tables = (version.tables.annotate(n_variables=Count("variables")).select_related("version__dataset")
+              .order_by("product", "name"))
     products: dict[str, list] = {}
     for t in tables:
         products.setdefault(t.product or "-", []).append(t)
@@ -35,9 +36,9 @@ def dataset(request: HttpRequest, slug: str, number: int | None = None) -> HttpR
 def table(request: HttpRequest, slug: str, number: int, name: str) -> HttpResponse:
     version = get_version(request.user, slug, number)
     t = get_object_or_404(version.tables, name=name)
-    variables = t.variables.select_related("nomenclature")
+    variables = t.variables.select_related("nomenclature__dataset")
     referenced_by = (version.tables.filter(relations__ref_table=t.name).distinct()
-                     .order_by("name"))
+                     .select_related("version__dataset").order_by("name"))
     return render(request, "catalogue/table.html", {
         "dataset": version.dataset, "version": version, "table": t, "variables": variables,
         "relations": t.relations.all(), "referenced_by": referenced_by})
@@ -47,7 +48,7 @@ def nomenclature(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     version = get_version(request.user, slug)
     nom = get_object_or_404(Nomenclature, dataset=version.dataset, name=name)
     page = Paginator(nom.codes.all(), 100).get_page(request.GET.get("page"))
-    used_by = nom.variables.filter(table__version=version).select_related("table")
+    used_by = nom.variables.filter(table__version=version).select_related("table__version__dataset")
     return render(request, "catalogue/nomenclature.html", {
         "dataset": version.dataset, "version": version, "nomenclature": nom, "page": page,
         "used_by": used_by})

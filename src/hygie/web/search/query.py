@@ -30,6 +30,7 @@ from hygie.web.catalogue.models import (
     Dataset,
     DatasetVersion,
     HealthCategory,
+    Nomenclature,
     Status,
     Table,
     Variable,
@@ -306,23 +307,32 @@ def _groups(match: _Match, rules: _Rules) -> list[Group]:
         return [Group(*row) for row in cursor.fetchall()]
 
 
-def _ranked(match: _Match, rules: _Rules, *, per_kind: int = 0, limit: int = 0,
+def _ranked(match: _Match, rules: _Rules, *, per_kind: Sequence[str] = (), limit: int = 0,
             offset: int = 0) -> list[int]:
-    """Document ids, best first: the first `per_kind` of each kind, or a page of `limit`."""
+    """Document ids, best first: a page of `limit`, or the first `limit` of each of `per_kind`."""
     where, params = rules.sql()
     order = f"{match.rank}, d.id"
-    if per_kind:
-        sql = (f"SELECT id FROM (SELECT d.id AS id, d.kind AS kind, ROW_NUMBER() OVER "
-               f"(PARTITION BY d.kind ORDER BY {order}) AS n FROM {match.source} "
-               f"WHERE {match.condition} AND {where}) ranked WHERE n <= %s ORDER BY kind, n")
-        args = [*match.rank_params, *match.params, *params, per_kind]
+    select = f"SELECT d.id FROM {match.source} WHERE {match.condition} AND {where}"
+    if not per_kind:
+        queries = [(f"{select} ORDER BY {order} LIMIT %s OFFSET %s",
+                    [*match.params, *params, *match.rank_params, limit, offset])]
+    elif match.params:
+        # One ranking pass over the matches, numbered within each kind.
+        queries = [(f"SELECT id FROM (SELECT d.id AS id, d.kind AS kind, ROW_NUMBER() OVER "
+                    f"(PARTITION BY d.kind ORDER BY {order}) AS n FROM {match.source} "
+                    f"WHERE {match.condition} AND {where}) ranked WHERE n <= %s ORDER BY kind, n",
+                    [*match.rank_params, *match.params, *params, limit])]
     else:
-        sql = (f"SELECT d.id FROM {match.source} WHERE {match.condition} AND {where} "
-               f"ORDER BY {order} LIMIT %s OFFSET %s")
-        args = [*match.params, *params, *match.rank_params, limit, offset]
+        # Browsing (no text): a short sorted read per kind beats numbering every row.
+        queries = [(f"{select} AND d.kind = %s ORDER BY {order} LIMIT %s",
+                    [*match.params, *params, kind, *match.rank_params, limit])
+                   for kind in per_kind]
+    ids: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        return [row[0] for row in cursor.fetchall()]
+        for sql, args in queries:
+            cursor.execute(sql, args)
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
 
 
 # --- what is shown -------------------------------------------------------------------------------
@@ -406,13 +416,15 @@ def search(user: Any, filters: Filters) -> Result:
         result.sections = [(filters.kind, str(labels[filters.kind]), count,
                             _hits(ids, scope, filters))]
     else:
-        hits = _hits(_ranked(match, rules, per_kind=PREVIEW), scope, filters)
+        kinds = [k.value for k in result.kinds if k.count]
+        hits = (_hits(_ranked(match, rules, per_kind=kinds, limit=PREVIEW), scope, filters)
+                if kinds else [])
         for kind, label in Kind.choices:
             of_kind = [h for h in hits if h.kind == kind]
             count = next((k.count for k in result.kinds if k.value == kind), 0)
             if of_kind:
                 result.sections.append((kind, str(label), count, of_kind))
-    if filters.kind in ("", str(Kind.CODE)):
+    if filters.q and filters.kind in ("", str(Kind.CODE)):
         result.lists = _lists(kept, scope, filters)
     return result
 
@@ -516,8 +528,6 @@ def _lists(kept: Sequence[Group], scope: Scope, filters: Filters) -> list[ListHi
     top = sorted(per_list.items(), key=lambda kv: -kv[1])[:TOP_LISTS]
     if not top:
         return []
-    from hygie.web.catalogue.models import Nomenclature
-
     noms = Nomenclature.objects.select_related("dataset").in_bulk([n for n, _ in top])
     used_by = _used_by({n for n, _ in top}, scope, filters)
     return [ListHit(noms[n].name, _list_url(noms[n].dataset.slug, noms[n].name),
