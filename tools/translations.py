@@ -22,12 +22,25 @@ LOCALE = WEB / "locale" / "fr"
 PO = LOCALE / "LC_MESSAGES" / "django.po"
 
 
-def known() -> dict[str, str]:
-    texts: dict[str, str] = {}
-    if PO.exists():
-        texts.update({e.msgid: e.msgstr for e in polib.pofile(str(PO)) if e.msgstr and not e.obsolete})
-    for part in sorted((LOCALE / "parts").glob("*.po")):
-        texts.update({e.msgid: e.msgstr for e in polib.pofile(str(part)) if e.msgstr})
+Text = str | dict[int, str]  # a translation, or its plural forms
+
+
+def _text(entry: polib.POEntry) -> Text | None:
+    if entry.msgid_plural:
+        forms = {int(k): v for k, v in entry.msgstr_plural.items()}
+        return forms if forms and all(forms.values()) else None
+    return entry.msgstr or None
+
+
+def known() -> dict[str, Text]:
+    sources = [PO] if PO.exists() else []
+    sources += sorted((LOCALE / "parts").glob("*.po"))  # fragments win over the old file
+    texts: dict[str, Text] = {}
+    for source in sources:
+        for entry in polib.pofile(str(source)):
+            text = _text(entry)
+            if text and not entry.obsolete and "fuzzy" not in entry.flags:
+                texts[entry.msgid] = text
     return texts
 
 
@@ -39,12 +52,16 @@ def main() -> int:
     po = polib.pofile(str(PO))
     missing = []
     for entry in po:
-        if entry.msgid in texts:
-            entry.msgstr = texts[entry.msgid]
-            if "fuzzy" in entry.flags:
-                entry.flags.remove("fuzzy")
-        elif not entry.msgstr or "fuzzy" in entry.flags:
+        text = texts.get(entry.msgid)
+        if isinstance(text, dict) and entry.msgid_plural:
+            entry.msgstr_plural = text
+        elif isinstance(text, str) and not entry.msgid_plural:
+            entry.msgstr = text
+        else:
             missing.append(entry.msgid)
+            continue
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
     po.metadata.update({"Language": "fr", "Content-Type": "text/plain; charset=UTF-8",
                         "Plural-Forms": "nplurals=2; plural=(n > 1);"})
     po.save()
