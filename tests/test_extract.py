@@ -291,7 +291,7 @@ def test_an_extract_reads_as_duckdb_relations_and_arrow_tables(baseline):
     reopened = Dataset.open(ds.path)
     relation = reopened.relation("ER_PRS_F", duckdb.connect())
     released = report.tables["ER_PRS_F"]["rows_released"]
-    assert relation.aggregate("count(*)").fetchone()[0] == released > 0
+    assert relation.aggregate("count(*)").fetchall()[0][0] == released > 0
     table = reopened.arrow("ER_PRS_F", columns=["PSEUDO_ID"])
     assert table.num_rows == released and table.column_names == ["PSEUDO_ID"]
     assert set(table.column("PSEUDO_ID").to_pylist()) <= released_pseudonyms(ds)

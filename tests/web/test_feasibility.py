@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hygie.cohorts.model import Cohort
+from hygie.engine.engines import DuckDBEngine
 from hygie.engine.lake import Dataset as LakeDataset
 from hygie.engine.lake import DatasetWriter
 from hygie.pseudo.keys import Secret
@@ -351,7 +352,7 @@ def test_every_post_needs_the_csrf_token(make_user):
 
 def expected_marks(definition: str, lake: Path, register: OppositionRegister | None) -> list[str]:
     """The marks `Cohort.feasibility` releases for a definition, computed apart from the app."""
-    engine = counting._Engine()
+    engine = DuckDBEngine()
     try:
         attach_snds(engine, LakeDataset.open(lake))
         return [r.mark for _label, r in Cohort.from_yaml(definition).feasibility(

@@ -31,7 +31,9 @@ def sign_up_and_in(site: Any, page: Any, username: str) -> None:
 def run_counts(page: Any) -> list[list[str]]:
     """Press the count button and wait for the table (feasibility.js polls the job's state)."""
     page.get_by_role("button", name=re.compile("Run the counts|Count again")).click()
-    page.locator("#count-state").filter(has_text="Counted").wait_for(timeout=120_000)
+    state = page.locator("#count-state")
+    state.filter(has_text=re.compile("Counted|Failed|failed|error")).wait_for(timeout=120_000)
+    assert "Counted" in state.inner_text(), state.inner_text()
     table = page.locator("table.counts")
     table.wait_for()
     assert "rounded to 5" in table.locator("caption").inner_text()
@@ -73,6 +75,7 @@ def test_yaml_editor_shows_the_error_place_then_saves(site, page):
     sign_up_and_in(site, page, "writer")
     page.get_by_role("link", name="New cohort in the targeting language (YAML)").click()
     page.fill("#id_name", "Metformin, women")
+    page.select_option("#id_dataset", "snds")  # the one with data attached
     text = page.input_value("#id_definition")
     assert "name: t2d_adults" in text  # an example to start from
     bad = text + "exclude:\n  - dispensed: metformin\n    window: [-1 day, -365 days]\n"
