@@ -11,8 +11,10 @@ Strings left untranslated are listed, and the command fails when there are any.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import polib
@@ -47,8 +49,11 @@ def known() -> dict[str, Text]:
 def main() -> int:
     texts = known()
     manage = [sys.executable, "-m", "hygie.cli", "manage"]
+    # Django needs a home for its settings; not the package folder the commands run in.
+    home = tempfile.TemporaryDirectory(prefix="hygie-translations-")
+    env = {**os.environ, "HYGIE_HOME": home.name}
     subprocess.run([*manage, "makemessages", "-l", "fr", "--no-location", "--no-obsolete",
-                    "--ignore", "migrations/*"], cwd=WEB, check=True)
+                    "--ignore", "migrations/*"], cwd=WEB, check=True, env=env)
     po = polib.pofile(str(PO))
     missing = []
     for entry in po:
@@ -65,7 +70,7 @@ def main() -> int:
     po.metadata.update({"Language": "fr", "Content-Type": "text/plain; charset=UTF-8",
                         "Plural-Forms": "nplurals=2; plural=(n > 1);"})
     po.save()
-    subprocess.run([*manage, "compilemessages", "-l", "fr"], cwd=WEB, check=True)
+    subprocess.run([*manage, "compilemessages", "-l", "fr"], cwd=WEB, check=True, env=env)
     for msgid in missing:
         print(f"untranslated: {msgid!r}")
     return 1 if missing else 0

@@ -1,4 +1,4 @@
-"""Helpers for the web tests: TOTP codes, the accessibility check."""
+"""Helpers for the web tests: TOTP codes, the job worker, the accessibility check."""
 
 from __future__ import annotations
 
@@ -14,6 +14,21 @@ def totp_now(device: Any) -> str:
     t.time = time.time()
     return f"{t.token():0{device.digits}d}"
 
+
+def run_jobs(queue: str) -> int:
+    """Run the queued jobs of a queue as `hygie manage db_worker` does (claim, run, record)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(queue_names=[queue], interval=0, batch=True, backend_name="default",
+                    startup_delay=False, max_tasks=None, worker_id="test-worker",
+                    excluded_queue_names=[])
+    done = 0
+    for row in DBTaskResult.objects.ready().filter(queue_name=queue):
+        row.claim("test-worker")
+        worker.run_task(row)
+        done += 1
+    return done
 
 
 def assert_accessible(page: Any) -> None:

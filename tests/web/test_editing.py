@@ -456,7 +456,7 @@ def test_publishing_refreshes_the_search_index_once_committed(login, world,
     DatasetVersion.objects.filter(pk=world["v2"].pk).update(status=Status.REVIEW)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert client.post("/catalogue/base-a/v2/publish/").status_code == 302
-    assert len(callbacks) == 2  # the published version and the archived one
+    assert len(callbacks) == 3  # reindex the published and the archived version; mail the editor
     try:
         from hygie.web.search.models import Document
     except ImportError:  # the search feature is not installed: the hook is skipped

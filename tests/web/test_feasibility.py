@@ -31,7 +31,7 @@ from hygie.web.catalogue.models import DataHolder, Dataset, DatasetVersion, Stat
 from hygie.web.feasibility import counting, services
 from hygie.web.feasibility.models import CountState, Enquiry, SavedCohort
 from tests.web.conftest import PASSWORD
-from tests.web.helpers import totp_now
+from tests.web.helpers import run_jobs, totp_now
 
 pytestmark = pytest.mark.django_db
 
@@ -109,22 +109,6 @@ def login(user: Any) -> Client:
         assert client.post("/accounts/two-factor/",
                            {"token": totp_now(user.device)}).status_code == 302
     return client
-
-
-def run_jobs(queue: str = "feasibility") -> int:
-    """Run the queued jobs of a queue as `hygie manage db_worker` does (claim, run, record)."""
-    from django_tasks_db.management.commands.db_worker import Worker
-    from django_tasks_db.models import DBTaskResult
-
-    worker = Worker(queue_names=[queue], interval=0, batch=True, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id="test-worker",
-                    excluded_queue_names=[])
-    done = 0
-    for row in DBTaskResult.objects.ready().filter(queue_name=queue):
-        row.claim("test-worker")
-        worker.run_task(row)
-        done += 1
-    return done
 
 
 def make_cohort(owner: Any, definition: str = T2D, name: str = "T2D") -> SavedCohort:
@@ -376,7 +360,7 @@ def test_counts_run_in_the_background_and_store_released_marks(make_user, with_l
     # Asking again while it is queued queues nothing more.
     client.post(f"/feasibility/cohorts/{cohort.pk}/count/")
     assert not counting_env.exists()  # the register is made by the job, not the page
-    assert run_jobs() == 1
+    assert run_jobs("feasibility") == 1
     cohort.refresh_from_db()
     assert cohort.count_state == CountState.DONE, cohort.count_error
     assert cohort.counted_version == with_lake and cohort.counted is not None
@@ -416,7 +400,7 @@ def test_objectors_are_left_out_of_the_counts(make_user, with_lake, lake, counti
     OppositionRegister(counting_env).register(Secret(bytes.fromhex(SECRET_HEX)),
                                               [str(p) for p in people])
     services.request_count(cohort)
-    run_jobs()
+    run_jobs("feasibility")
     cohort.refresh_from_db()
     assert cohort.count_state == CountState.DONE
     assert [mark for _label, mark in cohort.counts] == ["<11", "<11"]
@@ -433,7 +417,7 @@ def test_count_errors_are_clear(make_user, snds, lake_without_lab, counting_env,
     assert "No data are attached to the published version" in response.content.decode()
     cohort.refresh_from_db()
     assert cohort.count_state == CountState.FAILED and cohort.count_error["code"] == "no_lake"
-    assert run_jobs() == 0
+    assert run_jobs("feasibility") == 0
     # No secret: refused too.
     attach_lake(snds, lake_without_lab)
     monkeypatch.delenv("HYGIE_PSEUDO_SECRET")
@@ -444,7 +428,7 @@ def test_count_errors_are_clear(make_user, snds, lake_without_lab, counting_env,
     with_lab = T2D.replace("codelists:\n", "codelists:\n  hba1c: {system: NABM, codes: ['1577']}\n")
     lab = make_cohort(alice, with_lab + "exclude:\n  - lab: hba1c\n", "with lab")
     client.post(f"/feasibility/cohorts/{lab.pk}/count/")
-    assert run_jobs() == 1
+    assert run_jobs("feasibility") == 1
     lab.refresh_from_db()
     assert lab.count_state == CountState.FAILED and lab.counts == []
     assert lab.count_error == {"code": "missing_tables", "detail": "ER_BIO_F"}
@@ -468,7 +452,7 @@ def test_an_edit_voids_a_count_under_way(make_user, with_lake, counting_env):
     cohort.refresh_from_db()
     services.update_cohort(cohort, name=cohort.name, dataset=cohort.dataset,
                            definition=T2D.replace("min: 18", "min: 65"))
-    assert run_jobs() == 1
+    assert run_jobs("feasibility") == 1
     cohort.refresh_from_db()
     assert cohort.count_state == CountState.NONE and cohort.counts == []
 

@@ -178,7 +178,25 @@ HYGIE_OPPOSITION_REGISTER = Path(os.environ.get("HYGIE_OPPOSITION_REGISTER",
                                                 str(HOME / "oppositions.parquet")))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
-                     "QUEUES": ["default", "statistics", "feasibility"]}}
+                     "QUEUES": ["default", "statistics", "feasibility", "mail"]}}
+
+# E-mail notifications (`hygie.web.notify`): through SMTP when HYGIE_SMTP_HOST is set, otherwise
+# written as files under HYGIE_HOME/mail, one per message, for a laptop without a mail server.
+# HYGIE_SITE_URL is the address that links in messages start with.
+SITE_URL = os.environ.get("HYGIE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("HYGIE_MAIL_FROM", "hygie@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if os.environ.get("HYGIE_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["HYGIE_SMTP_HOST"]
+    EMAIL_PORT = env_int("HYGIE_SMTP_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = os.environ.get("HYGIE_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("HYGIE_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("HYGIE_SMTP_STARTTLS", True)
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(HOME / "mail")
 
 # Security headers. HTTPS settings switch on behind TLS (HYGIE_HTTPS=1).
 HTTPS = env_bool("HYGIE_HTTPS", False)

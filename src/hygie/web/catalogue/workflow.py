@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from hygie.web.audit.record import record
 from hygie.web.catalogue.access import can_edit
 from hygie.web.catalogue.models import Dataset, DatasetVersion, Status
+from hygie.web.notify import catalogue_team, display_name, holder_editors, notify
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ def submit(version: DatasetVersion, user: Any, *, request: HttpRequest | None = 
         locked.status = Status.REVIEW
         locked.save(update_fields=["status"])
         record("catalogue.version_submitted", locked, actor=user, request=request)
+        notify(catalogue_team(), "version_submitted",
+               {"version": locked, "writer": display_name(user)}, actor=user)
         _reindex_on_commit(locked)
     return locked
 
@@ -61,7 +64,10 @@ def publish(version: DatasetVersion, user: Any, *, request: HttpRequest | None =
         raise PermissionDenied(_("Only the catalogue team can publish."))
     with transaction.atomic():
         locked = _locked(version, str(Status.REVIEW))
-        return mark_published(locked, user, request=request)
+        published = mark_published(locked, user, request=request)
+        notify(holder_editors(locked.dataset.holder_id), "version_published",
+               {"version": published}, actor=user)
+        return published
 
 
 def mark_published(version: DatasetVersion, actor: Any, *, request: HttpRequest | None = None
@@ -104,6 +110,8 @@ def send_back(version: DatasetVersion, user: Any, comment: str, *,
         locked.save(update_fields=["status"])
         record("catalogue.version_sent_back", locked, actor=user, request=request,
                comment=comment.strip())
+        notify(holder_editors(locked.dataset.holder_id), "version_sent_back",
+               {"version": locked}, actor=user)
         _reindex_on_commit(locked)
     return locked
 

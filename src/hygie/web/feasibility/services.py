@@ -17,6 +17,7 @@ from hygie.web.catalogue.models import Dataset
 from hygie.web.feasibility import definitions
 from hygie.web.feasibility.access import is_holder_side
 from hygie.web.feasibility.models import CountState, Enquiry, Message, SavedCohort
+from hygie.web.notify import catalogue_team, display_name, holder_editors, notify
 
 # A count queued or running for longer than this is taken as lost (a worker stopped mid-way):
 # asking again starts a new one.
@@ -117,7 +118,16 @@ def open_enquiry(author: Any, dataset: Dataset, subject: str, body: str, *,
         Message.objects.create(enquiry=enquiry, author=author, body=body)
         record("feasibility.enquiry_opened", enquiry, actor=author, request=request,
                dataset=dataset.slug)
+        notify(_holder_side(enquiry), "enquiry_opened",
+               {"enquiry": enquiry, "writer": display_name(author)}, actor=author)
     return enquiry
+
+
+def _holder_side(enquiry: Enquiry) -> Any:
+    """Who is told of the applicant's messages: the holder's editors, or the catalogue team when
+    the holder has none yet."""
+    editors = holder_editors(enquiry.dataset.holder_id)
+    return editors if editors.exists() else catalogue_team()
 
 
 def reply(enquiry: Enquiry, author: Any, body: str, *, close: bool = False,
@@ -137,4 +147,8 @@ def reply(enquiry: Enquiry, author: Any, body: str, *, close: bool = False,
         enquiry.save(update_fields=["state"])
         record("feasibility.enquiry_replied", enquiry, actor=author, request=request,
                message=message.pk, state_before=before, state=state)
+        # Each side hears of the other's messages.
+        people = ([enquiry.author] if is_holder_side(author, enquiry) else _holder_side(enquiry))
+        notify(people, "enquiry_replied", {"enquiry": enquiry, "writer": display_name(author),
+                                           "closed": close}, actor=author)
     return message
