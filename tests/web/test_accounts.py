@@ -21,6 +21,7 @@ from django.urls import clear_url_caches
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hygie.web.accounts.client_ip import client_ip
+from hygie.web.accounts.enrolment import invitation_path
 from hygie.web.accounts.models import Role, User
 from hygie.web.audit.models import AuditEvent
 from hygie.web.catalogue.models import DataHolder
@@ -88,8 +89,9 @@ def test_unverified_staff_reach_only_the_second_factor_pages(client, make_user):
         assert User.objects.count() == before
         response = client.post("/admin/catalogue/dataholder/add/", {"name": "X", "slug": "x"})
         assert response.status_code == 302 and not DataHolder.objects.filter(slug="x").exists()
-        # The pages that get them verified, and signing out, stay open.
-        assert client.get(expected).status_code == 200
+        # The pages that get them verified, and signing out, stay open; without an invitation,
+        # enrolment says how to get one.
+        assert client.get(expected).status_code == (200 if hasattr(user, "device") else 403)
         assert client.post("/accounts/logout/").status_code == 302
         assert "_auth_user_id" not in client.session
 
@@ -106,6 +108,7 @@ def test_applicants_need_no_second_factor(client, make_user):
 def test_enrolment_shows_a_qr_code_and_confirms_with_a_code(client, make_user):
     english(client)
     user = make_user("new-team-member", role=Role.CATALOGUE_TEAM)
+    client.get(invitation_path(user))
     login(client, user)
     response = client.get("/accounts/two-factor/setup/?next=/audit/")
     assert response.status_code == 200
@@ -141,6 +144,111 @@ def test_enrolment_shows_a_qr_code_and_confirms_with_a_code(client, make_user):
     assert urlsplit(client.get("/accounts/two-factor/setup/")["Location"]).path == \
         "/accounts/two-factor/"
     assert TOTPDevice.objects.filter(user=user).count() == 1
+
+
+def test_enrolment_needs_an_invitation_opened_in_the_same_session(client, make_user):
+    """A password alone does not bind an authenticator: whoever learnt it cannot enrol theirs."""
+    english(client)
+    user = make_user("newcomer", role=Role.DPO)
+    login(client, user)
+    response = client.get("/accounts/two-factor/setup/")
+    assert response.status_code == 403 and "invitation" in response.content.decode()
+    assert client.post("/accounts/two-factor/setup/", {"token": "123456"}).status_code == 403
+    assert not TOTPDevice.objects.filter(user=user).exists()  # no key was handed out
+
+    # The link signs out whoever else is signed in here, then asks the invited person to sign in.
+    other = make_user("other-applicant")
+    client.logout()
+    login(client, other)
+    response = client.get(invitation_path(user))
+    assert response.status_code == 302
+    target = urlsplit(response["Location"])
+    assert target.path == "/accounts/login/"
+    assert parse_qs(target.query)["next"] == ["/accounts/two-factor/setup/"]
+    assert "_auth_user_id" not in client.session
+    login(client, user)
+    response = client.get("/accounts/two-factor/setup/")
+    assert response.status_code == 200 and "<svg" in response.content.decode()
+    assert [e.actor for e in actions("account.enrolment_link_opened")] == [user]
+
+
+def test_an_invitation_is_for_one_person_one_hour_and_until_enrolment(client, make_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hygie.web.accounts.enrolment import GRANT
+
+    alice = make_user("alice-dpo", role=Role.DPO)
+    bob = make_user("bob-dpo", role=Role.DPO)
+    # Alice's link opened, Bob signs in on that browser: the grant is not his.
+    client.get(invitation_path(alice))
+    login(client, bob)
+    assert client.get("/accounts/two-factor/setup/").status_code == 403
+    # A grant older than an hour is void.
+    client.logout()
+    client.get(invitation_path(alice))
+    login(client, alice)
+    session = client.session
+    session[GRANT] = {**session[GRANT], "until": (timezone.now() - timedelta(seconds=1))
+                      .isoformat()}
+    session.save()
+    assert client.get("/accounts/two-factor/setup/").status_code == 403
+    # Tampered, foreign and spent links are refused, and the refusals are recorded.
+    path = invitation_path(alice)
+    for bad in (path[:-3] + "abc/", "/accounts/enrol/Zm9v/abc/", "/accounts/enrol/%FF/x/"):
+        response = client.get(bad)
+        assert response.status_code == 400, bad
+    assert len(actions("account.enrolment_link_refused")) == 3
+    assert client.get(path)["Location"] == "/accounts/two-factor/setup/"  # signed in already
+    assert client.get("/accounts/two-factor/setup/").status_code == 200
+    device = TOTPDevice.objects.get(user=alice)
+    assert client.post("/accounts/two-factor/setup/",
+                       {"token": totp_now(device)}).status_code == 302
+    assert client.get(path).status_code == 400  # enrolled: the link is spent
+    # The session's grant is spent too.
+    assert GRANT not in client.session
+
+
+def test_administrators_invite_by_e_mail_and_the_first_one_from_the_command_line(
+        make_user, signed_in, mailoutbox, django_capture_on_commit_callbacks, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from tests.web.helpers import run_jobs
+
+    admin_user = make_user("root-admin", is_superuser=True, is_staff=True, totp=True)
+    newcomer = make_user("new-rapporteur", role=Role.CESREES)
+    no_mail = make_user("no-mail", role=Role.CESREES)
+    User.objects.filter(pk=no_mail.pk).update(email="")
+    client = signed_in(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/accounts/user/", {
+            "action": "send_enrolment_invitation", "_selected_action": [newcomer.pk, no_mail.pk]},
+            follow=True)
+    assert response.status_code == 200
+    run_jobs("mail")
+    assert [m.to for m in mailoutbox] == [["new-rapporteur@example.org"]]
+    body = mailoutbox[0].body
+    link = next(line for line in body.splitlines() if "/accounts/enrol/" in line)
+    assert link.startswith("http://127.0.0.1:8000/accounts/enrol/")
+    invited = actions("account.enrolment_invited")
+    assert [(e.actor, e.target_id) for e in invited] == [(admin_user, str(newcomer.pk))]
+    # The link works for the newcomer.
+    fresh = Client()
+    fresh.get(urlsplit(link).path)
+    login(fresh, newcomer)
+    assert fresh.get("/accounts/two-factor/setup/").status_code == 200
+
+    call_command("invite_enrolment", "no-mail", "--print")
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith("http://127.0.0.1:8000/accounts/enrol/")
+    with pytest.raises(CommandError, match="no e-mail address"):
+        call_command("invite_enrolment", "no-mail")
+    with pytest.raises(CommandError, match="already has an authenticator"):
+        call_command("invite_enrolment", "root-admin", "--print")
+    with pytest.raises(CommandError, match="no active account"):
+        call_command("invite_enrolment", "nobody")
 
 
 def test_verification_rejects_wrong_and_replayed_codes(client, make_user):

@@ -1,10 +1,12 @@
-"""In a real browser against `hygie serve`: a DPO signs in, enrols an authenticator from the QR
-code page, reads the audit trail; the pages are accessible and run under the site's CSP."""
+"""In a real browser against `hygie serve`: a DPO signs in, opens the enrolment invitation, enrols
+an authenticator from the QR code page, reads the audit trail; the pages are accessible and run
+under the site's CSP."""
 
 from __future__ import annotations
 
 import time
 from base64 import b32decode
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -38,8 +40,14 @@ def test_a_dpo_enrols_a_second_factor_and_reads_the_audit_trail(site, page):
     page.fill("#id_password", PASSWORD)
     page.locator("main form button[type=submit]").click()
 
-    # Straight to enrolment: the audit trail is out of reach until the second factor.
+    # Straight to enrolment: the audit trail is out of reach until the second factor, and the
+    # password alone does not enrol one: the page asks for the administrator's invitation.
     page.wait_for_url("**/accounts/two-factor/setup/**")
+    assert page.locator("figure.qr").count() == 0
+    assert_accessible(page)
+    link = site.manage("invite_enrolment", "dpo-browser", "--print").strip()
+    page.goto(site.url + urlsplit(link).path)
+    page.wait_for_url("**/accounts/two-factor/setup/")
     assert page.locator("figure.qr svg").count() == 1
     assert_accessible(page)
     key = page.locator("figure.qr code").inner_text().strip()
@@ -49,10 +57,12 @@ def test_a_dpo_enrols_a_second_factor_and_reads_the_audit_trail(site, page):
     time.sleep(1.1)  # django-otp makes the next try wait after a wrong code
     page.fill("#id_token", code_for(key))
     page.locator("main form button[type=submit]").click()
+    page.wait_for_url(site.url + "/")
+    page.goto(f"{site.url}/audit/")
 
     page.wait_for_url("**/audit/")
     assert page.locator("h1").inner_text()
-    assert page.locator("table tbody tr").count() >= 3  # sign-in, failed code, enrolment
+    assert page.locator("table tbody tr").count() >= 5  # sign-in, invitation, failed code, ...
     assert "account.totp_enrolled" in page.content()
     assert_accessible(page)
     page.select_option("#id_action", "account.totp_enrol_failed")

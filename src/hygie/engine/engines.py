@@ -225,16 +225,17 @@ class SparkEngine(Engine):
     def register_arrow(self, name: str, table: pa.Table) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
 
-    def _sql(self, query: SQL) -> Any:
+    def frame(self, query: SQL) -> Any:
+        """The query as a lazy Spark DataFrame (for native writes, or a notebook)."""
         text = self.render(query)
         args = {k: bytearray(v) for k, v in self.bound(text).items()}
         return self.spark.sql(text, args=args or None)
 
     def arrow(self, query: SQL) -> pa.Table:
-        return self._sql(query).toArrow()
+        return self.frame(query).toArrow()
 
     def execute(self, query: SQL) -> None:
-        self._sql(query)
+        self.frame(query)
 
     def write_parquet(self, query: SQL, path: Path) -> None:
         # One file, written by the driver from Arrow, so both engines give the same bytes.
@@ -244,7 +245,7 @@ class SparkEngine(Engine):
 
     def materialize(self, name: str, query: SQL) -> None:
         self.drop(name)
-        frame = self._sql(query).cache()
+        frame = self.frame(query).cache()
         frame.createOrReplaceTempView(name)
         frame.count()  # cache() is lazy: compute now, so errors and time belong to this step
 

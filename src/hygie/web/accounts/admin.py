@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hygie.web.accounts.enrolment import invite
 from hygie.web.accounts.models import User
 from hygie.web.audit.admin import AuditedAdmin
 from hygie.web.catalogue.models import Membership
@@ -39,6 +41,7 @@ class HygieUserAdmin(AuditedAdmin, UserAdmin):
     search_fields = ("username", "email", "first_name", "last_name", "organisation")
     fieldsets = (*UserAdmin.fieldsets, (_("Organisation"), {"fields": ("organisation",)}))
     inlines = (MembershipInline,)
+    actions = ("send_enrolment_invitation",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).prefetch_related("groups", "totpdevice_set")
@@ -46,6 +49,21 @@ class HygieUserAdmin(AuditedAdmin, UserAdmin):
     @admin.display(description=_("roles"))
     def roles(self, user: User) -> str:
         return ", ".join(sorted(g.name for g in user.groups.all()))
+
+    @admin.action(description=_("Send a two-factor enrolment invitation"))
+    def send_enrolment_invitation(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        sent = [user for user in queryset if invite(user, request=request)]
+        if sent:
+            self.message_user(request, ngettext(
+                "An invitation was sent to %(count)d person.",
+                "Invitations were sent to %(count)d people.", len(sent)) % {"count": len(sent)},
+                messages.SUCCESS)
+        skipped = queryset.count() - len(sent)
+        if skipped:
+            self.message_user(request, ngettext(
+                "%(count)d person has no e-mail address or is inactive: no invitation.",
+                "%(count)d people have no e-mail address or are inactive: no invitation.",
+                skipped) % {"count": skipped}, messages.WARNING)
 
     @admin.display(description=_("two-factor"), boolean=True)
     def two_factor(self, user: User) -> bool:

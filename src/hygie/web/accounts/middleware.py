@@ -1,9 +1,9 @@
 """Staff must pass a TOTP second factor before anything else (django-otp marks the session).
 
 A signed-in user who needs a second factor (`User.needs_two_factor`) and whose session is not yet
-verified reaches only the pages that get them verified (enrolment, verification, sign-out), static
-files, the language switch and the OpenID Connect callbacks. Everything else, GET or POST, is
-redirected to enrolment or verification; API calls get a JSON 403 instead of a redirect.
+verified reaches only the pages that get them verified (invitation links, enrolment, verification,
+sign-out), static files, the language switch and the OpenID Connect callbacks. Everything else,
+GET or POST, is redirected to enrolment or verification; API calls get a JSON 403 instead.
 """
 
 from __future__ import annotations
@@ -36,4 +36,5 @@ class StaffTwoFactorMiddleware:
 
     @staticmethod
     def _open(path: str) -> bool:
-        return path.startswith(OPEN_PREFIXES) or path in {reverse(name) for name in OPEN_VIEWS}
+        return (path.startswith(OPEN_PREFIXES) or path in {reverse(name) for name in OPEN_VIEWS}
+                or path.startswith("/accounts/enrol/"))

@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("two-factor/setup/", views.setup, name="setup"),
     path("two-factor/", views.verify, name="verify"),
+    path("enrol/<str:uidb64>/<str:token>/", views.enrol, name="enrol"),
 ]

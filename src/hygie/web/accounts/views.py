@@ -13,6 +13,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hygie.web.accounts import enrolment
 from hygie.web.accounts.forms import TokenForm
 from hygie.web.audit.record import record
 
@@ -52,11 +54,32 @@ def _throttled(device: TOTPDevice) -> bool:
     return not allowed
 
 
+def enrol(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """An invitation link: grant this browser the right to enrol, then sign in. The token leaves
+    the address bar at once (a redirect), so that it does not travel on in a Referer."""
+    user = enrolment.user_of_link(uidb64, token)
+    if user is None:
+        record("account.enrolment_link_refused", request=request)
+        return render(request, "accounts/enrol_invalid.html", status=400)
+    if request.user.is_authenticated and request.user.pk != user.pk:
+        logout(request)  # someone else's session on this browser: the invited person signs in
+    enrolment.grant(request, user)
+    record("account.enrolment_link_opened", user, actor=user, request=request)
+    target = reverse("accounts:setup")
+    if request.user.is_authenticated:
+        return redirect(target)
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+
+
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
-    """Enrol a TOTP device: show its QR code, confirm with a first code."""
+    """Enrol a TOTP device: show its QR code, confirm with a first code. Only with a session that
+    opened an invitation for this person (`accounts.enrolment`)."""
     if request.user.totpdevice_set.filter(confirmed=True).exists():
         return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': _next(request)})}")
+    if not enrolment.granted(request):
+        return render(request, "accounts/enrol_needed.html", status=403,
+                      context={"hours": settings.PASSWORD_RESET_TIMEOUT // 3600})
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="default", confirmed=False)
@@ -69,6 +92,7 @@ def setup(request: HttpRequest) -> HttpResponse:
                 device.confirmed = True
                 device.save()
                 otp_login(request, device)
+                enrolment.spend(request)
                 record("account.totp_enrolled", request.user, request=request)
             messages.success(request, _("Two-factor authentication is on."))
             return redirect(_next(request))
