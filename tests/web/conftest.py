@@ -34,6 +34,15 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
         load_snds()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rendered page parts are cached per process: each test starts without another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., Any]:
     """make_user("alice", role=..., holder="cnam", totp=True): a user; with totp, a confirmed

@@ -172,6 +172,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 HYGIE_MAX_UPLOAD_BYTES = env_int("HYGIE_MAX_UPLOAD_BYTES", 5 * 2**20, minimum=1)
 
+# Rendered parts of pages that no longer change (a published version's tables and diagram), kept
+# per process. HYGIE_PAGE_CACHE_SECONDS bounds how long a change made outside the workflow (the
+# admin) can take to show.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                      "OPTIONS": {"MAX_ENTRIES": 1000}}}
+HYGIE_PAGE_CACHE_SECONDS = env_int("HYGIE_PAGE_CACHE_SECONDS", 3600)
+
 # Where the lake and the engine's secrets live (feasibility counts, statistics).
 HYGIE_LAKE = Path(os.environ.get("HYGIE_LAKE", str(HOME / "lake")))
 HYGIE_OPPOSITION_REGISTER = Path(os.environ.get("HYGIE_OPPOSITION_REGISTER",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -19,16 +22,28 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalogue/dataset_list.html", {"versions": list(latest.values())})
 
 
+def _cache_seconds(version: Any) -> int:
+    """How long the version's rendered tables, diagram and variables may be reused. A draft
+    changes with every edit; past it, a version no longer does (editing is for drafts only)."""
+    return 0 if version.status == Status.DRAFT else settings.HYGIE_PAGE_CACHE_SECONDS
+
+
 def dataset(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
     version = get_version(request.user, slug, number)
     ds = version.dataset
-    tables = (version.tables.annotate(n_variables=Count("variables")).select_related("version__dataset")
-              .order_by("product", "name"))
-    products: dict[str, list] = {}
-    for t in tables:
-        products.setdefault(t.product or "-", []).append(t)
+
+    def products() -> dict[str, list[Any]]:
+        # Called by the template only when its cached part is missing (see dataset.html).
+        tables = (version.tables.annotate(n_variables=Count("variables"))
+                  .select_related("version__dataset").order_by("product", "name"))
+        grouped: dict[str, list[Any]] = {}
+        for t in tables:
+            grouped.setdefault(t.product or "-", []).append(t)
+        return grouped
+
     return render(request, "catalogue/dataset.html", {
         "dataset": ds, "version": version, "products": products,
+        "cache_seconds": _cache_seconds(version),
         "versions": visible_versions(request.user).filter(dataset=ds).order_by("-number"),
         "can_edit": can_edit(request.user, ds), "Status": Status})
 
@@ -41,7 +56,8 @@ def table(request: HttpRequest, slug: str, number: int, name: str) -> HttpRespon
                      .select_related("version__dataset").order_by("name"))
     return render(request, "catalogue/table.html", {
         "dataset": version.dataset, "version": version, "table": t, "variables": variables,
-        "relations": t.relations.all(), "referenced_by": referenced_by})
+        "relations": t.relations.all(), "referenced_by": referenced_by,
+        "cache_seconds": _cache_seconds(version)})
 
 
 def nomenclature(request: HttpRequest, slug: str, name: str) -> HttpResponse:
