@@ -541,18 +541,18 @@ def _used_by(list_ids: set[int], scope: Scope, filters: Filters) -> dict[int, li
         return {}
     variables = (Variable.objects.filter(nomenclature_id__in=list_ids,
                                          table__version_id__in=list(scope.versions))
-                 .select_related("table", "table__version", "table__version__dataset")
                  .order_by("table__name", "position"))
     if filters.products:
         variables = variables.filter(table__product__in=filters.products)
+    # Plain tuples: a common disease's lists are used by hundreds of variables, and building a
+    # model instance for each with its table, version and dataset cost more than the query.
+    rows = variables.values_list("nomenclature_id", "name", "table__name", "table__version__number",
+                                 "table__version__status", "table__version__dataset__slug")
     out: dict[int, list[Link]] = {}
-    for v in variables:
-        version = v.table.version
-        note = ("" if version.status == Status.PUBLISHED
-                else f"v{version.number}, {version.get_status_display()}")
-        url = _table_url(version.dataset.slug, version.number, v.table.name) + f"#var-{v.name}"
-        out.setdefault(v.nomenclature_id or 0, []).append(
-            Link(f"{v.table.name}.{v.name}", url, note))
+    for list_id, name, table, number, status, slug in rows:
+        note = "" if status == Status.PUBLISHED else f"v{number}, {Status(status).label}"
+        url = _table_url(slug, number, table) + f"#var-{name}"
+        out.setdefault(list_id or 0, []).append(Link(f"{table}.{name}", url, note))
     return out
 
 
