@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from rdflib import Graph, Literal, URIRef
+from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from hygie.catalogue import dcat
@@ -62,6 +62,7 @@ def small_dataset(**overrides) -> dcat.DatasetDescription:
         health_categories=["HRAD"], coding_systems=dcat.coding_systems(["MS_CIM_V", "IR_CCAM_V63"]),
         population_coverage={"fr": "Patients hospitalisés en France."},
         legal_basis="Code de la santé publique, article L. 6113-7", retention="20 ans",
+        gdpr_bases=["A6-1-e", "A9-2-j"],
         access_body=dcat.Agent("Health Data Hub", homepage="https://www.health-data-hub.fr"),
         contact=dcat.Contact("ATIH", email="contact@atih.example.org"),
         figures=dcat.figures_from_statistics({"records": 1200, "individuals": 800, "age_min": 3,
@@ -87,7 +88,11 @@ def test_the_graph_carries_the_healthdcat_properties():
     assert str(g.value(s, HEALTH.populationCoverage)) == "Patients hospitalisés en France."
     assert str(g.value(g.value(s, HEALTH.hdab), FOAF.name)) == "Health Data Hub"
     assert g.value(g.value(s, HEALTH.retentionPeriod), RDF.type) == DCT.PeriodOfTime
-    assert g.value(s, dcat.DPV.hasLegalBasis) is not None
+    bases = set(g.objects(s, dcat.DPV.hasLegalBasis))
+    assert {dcat.GDPR["A6-1-e"], dcat.GDPR["A9-2-j"]} < bases and len(bases) == 3
+    national = next(b for b in bases if not str(b).startswith(str(dcat.GDPR)))
+    assert "L. 6113-7" in str(g.value(national, RDFS.label))
+    assert all((b, RDF.type, dcat.DPV.LegalBasis) in g for b in bases)
     assert g.value(s, DCT.accessRights) == URIRef(dcat.NON_PUBLIC)
     # Years from the statistics when the version states none.
     period = g.value(s, DCT.temporal)
@@ -401,3 +406,10 @@ def test_our_export_reads_back_with_the_importer(client):
     assert snds.title["en"] == "French National Health Data System (SNDS), main base"
     assert snds.publisher.name.startswith("Caisse nationale")
     assert set(snds.health_categories) == {"CLAIMS", "REGISTRY"}
+    assert snds.gdpr_bases == ("A6-1-e", "A9-2-i", "A9-2-j")
+
+
+def test_the_gdpr_bases_offered_are_those_the_export_knows():
+    from hygie.web.catalogue.models import GdprBasis
+
+    assert set(GdprBasis.values) == set(dcat.GDPR_BASES)

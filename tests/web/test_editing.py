@@ -222,11 +222,16 @@ def test_editors_create_datasets_for_their_holders_only(login, world):
     assert not Dataset.objects.filter(slug="new-base").exists()
     assert client.post("/catalogue/new/", dataset_form(holder=world["a"].pk, slug="new")
                        ).status_code == 400
-    response = client.post("/catalogue/new/", dataset_form(holder=world["a"].pk))
+    assert client.post("/catalogue/new/", dataset_form(holder=world["a"].pk, gdpr_bases=[
+        "A6-1-e", "A6-1-z"])).status_code == 400  # not a GDPR basis offered
+    response = client.post("/catalogue/new/", dataset_form(holder=world["a"].pk,
+                                                           gdpr_bases=["A6-1-e", "A9-2-j"]))
     assert response.status_code == 302 and response["Location"] == "/catalogue/new-base/upload/"
     created = Dataset.objects.get(slug="new-base")
     assert (created.holder, created.keywords, created.health_categories) == (
         world["a"], ["urgences", "RPU"], ["EMERGENCY"])
+    assert created.gdpr_bases == ["A6-1-e", "A9-2-j"]
+    assert created.gdpr_basis_labels[1].startswith("Art. 9(2)(j)")
     event = events("catalogue.dataset_created", target_id=str(created.pk)).get()
     assert event.actor == world["editor_a"]
     # With no version yet it is on the editor's overview, not in the public catalogue.

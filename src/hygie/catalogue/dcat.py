@@ -4,7 +4,8 @@ The web layer fills the dataclasses below from its models; this module knows not
 Terms come from DCAT-AP 3 (W3C DCAT, Dublin Core, FOAF, vCard, SKOS) and from the HealthDCAT-AP
 namespace `http://healthdataportal.eu/ns/health#` (number of records and of unique individuals,
 typical ages, population coverage, health category, coding systems, health data access body,
-retention period), with the legal basis in DPV (`dpv:hasLegalBasis`) as HealthDCAT-AP prescribes.
+retention period), with the legal basis in DPV (`dpv:hasLegalBasis`) as HealthDCAT-AP prescribes:
+the GDPR articles as DPV-GDPR concepts, the national law as a described `dpv:LegalBasis`.
 
 Every value node is typed with the class DCAT-AP expects (`foaf:Document`, `dct:LicenseDocument`,
 `rdfs:Resource`...): the DCAT-AP SHACL shapes check classes without inference, so an untyped link
@@ -27,6 +28,7 @@ DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 DCT = Namespace("http://purl.org/dc/terms/")
 DPV = Namespace("https://w3id.org/dpv#")
+GDPR = Namespace("https://w3id.org/dpv/legal/eu/gdpr#")  # DPV's concepts for the GDPR articles
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 HEALTH = Namespace("http://healthdataportal.eu/ns/health#")
@@ -68,6 +70,20 @@ HEALTH_CATEGORIES = {"CLAIMS": "HRAD", "HOSPITAL": "HRAD", "EMERGENCY": "HRAD", 
 # ...and back, for imports: the closest Hygie category of each EHDS one it knows.
 HYGIE_CATEGORIES = {"EHRS": "EHR", "HRAD": "CLAIMS", "MRMR": "REGISTRY", "PHDR": "REGISTRY",
                     "RQSH": "COHORT"}
+
+
+# The GDPR legal bases a health dataset is processed under: lawfulness (Art. 6(1)) and the
+# condition lifting the ban on health data (Art. 9(2)), by their DPV-GDPR concept names.
+GDPR_BASES = {
+    "A6-1-a": "GDPR Art. 6(1)(a): consent",
+    "A6-1-c": "GDPR Art. 6(1)(c): legal obligation",
+    "A6-1-e": "GDPR Art. 6(1)(e): public interest or official authority",
+    "A9-2-a": "GDPR Art. 9(2)(a): explicit consent",
+    "A9-2-g": "GDPR Art. 9(2)(g): substantial public interest",
+    "A9-2-h": "GDPR Art. 9(2)(h): health or social care",
+    "A9-2-i": "GDPR Art. 9(2)(i): public interest in public health",
+    "A9-2-j": "GDPR Art. 9(2)(j): scientific research or statistics",
+}
 
 
 @dataclass(frozen=True)
@@ -174,7 +190,8 @@ class DatasetDescription:
     health_categories: Sequence[str] = ()  # HealthDCAT-AP codes (keys of HEALTH_CATEGORY_LABELS)
     coding_systems: Sequence[CodingSystem] = ()
     population_coverage: Mapping[str, str] = field(default_factory=dict)
-    legal_basis: str = ""
+    legal_basis: str = ""  # the national law, as text
+    gdpr_bases: Sequence[str] = ()  # keys of GDPR_BASES
     retention: str = ""
     access_body: Agent | None = None
     access_rights: str = NON_PUBLIC
@@ -287,6 +304,10 @@ class _Builder:
             add(HEALTH.hasCodingSystem, node)
         self._figures(s, d)
         self.texts(s, HEALTH.populationCoverage, d.population_coverage)
+        for code in dict.fromkeys(d.gdpr_bases):
+            article = self.typed(str(GDPR[code]), DPV.LegalBasis)
+            self.add(article, RDFS.label, Literal(GDPR_BASES.get(code, code), lang="en"))
+            add(DPV.hasLegalBasis, article)
         if d.legal_basis.strip():
             basis = BNode()
             self.add(basis, RDF.type, DPV.LegalBasis)

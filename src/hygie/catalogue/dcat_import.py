@@ -21,7 +21,10 @@ from rdflib.term import Node
 from hygie.catalogue.dcat import (
     DCAT,
     DCT,
+    DPV,
     FOAF,
+    GDPR,
+    GDPR_BASES,
     HEALTH,
     HEALTH_CATEGORY_VOCABULARY,
     HYGIE_CATEGORIES,
@@ -64,6 +67,7 @@ class ForeignDataset:
     themes: tuple[str, ...] = ()  # IRIs
     health_categories: tuple[str, ...] = ()  # Hygie's categories, from HealthDCAT-AP ones
     population_coverage: Mapping[str, str] = field(default_factory=dict)
+    gdpr_bases: tuple[str, ...] = ()  # DPV-GDPR names of the GDPR articles, e.g. "A6-1-e"
     landing_page: str = ""
     first_year: int | None = None
     last_year: int | None = None
@@ -264,4 +268,7 @@ def _dataset(graph: Graph, s: Node, fallback_publisher: Node | None) -> ForeignD
         themes=tuple(sorted(str(o) for o in graph.objects(s, DCAT.theme) if isinstance(o, URIRef))),
         health_categories=tuple(categories),
         population_coverage=_texts(graph, s, HEALTH.populationCoverage),
+        gdpr_bases=tuple(sorted({str(o).removeprefix(str(GDPR))
+                                 for o in graph.objects(s, DPV.hasLegalBasis)
+                                 if str(o).removeprefix(str(GDPR)) in GDPR_BASES})),
         landing_page=landing_page, first_year=first, last_year=last)

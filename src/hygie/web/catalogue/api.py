@@ -86,6 +86,7 @@ class DatasetDetail(Schema):
     keywords: list[str]
     population_coverage: str
     legal_basis: str
+    gdpr_bases: list[str] = Field(description="GDPR articles (DPV-GDPR names, e.g. A6-1-e).")
     retention: str
     access_body: str
     licence: str
@@ -207,8 +208,8 @@ def dataset(request: HttpRequest, slug: Slug) -> DatasetDetail:
         description=ds.description, holder=Holder(slug=ds.holder.slug, name=ds.holder.name),
         health_categories=list(ds.health_categories), keywords=list(ds.keywords),
         population_coverage=localised(ds, "population_coverage"), legal_basis=ds.legal_basis,
-        retention=ds.retention, access_body=ds.access_body, licence=ds.licence,
-        landing_page=ds.landing_page, contact_email=ds.contact_email,
+        gdpr_bases=list(ds.gdpr_bases), retention=ds.retention, access_body=ds.access_body,
+        licence=ds.licence, landing_page=ds.landing_page, contact_email=ds.contact_email,
         versions=[VersionSummary(number=v.number, label=v.label, status=v.status,
                                  published=v.published, first_year=v.first_year,
                                  last_year=v.last_year, tables=v.n_tables) for v in versions])

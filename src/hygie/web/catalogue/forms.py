@@ -9,13 +9,20 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from hygie.web.catalogue.models import DataHolder, Dataset, HealthCategory, Table, Variable
+from hygie.web.catalogue.models import (
+    DataHolder,
+    Dataset,
+    GdprBasis,
+    HealthCategory,
+    Table,
+    Variable,
+)
 
 # Page addresses under /catalogue/ that a dataset identifier must not take.
 RESERVED_SLUGS = frozenset({"new", "editing", "search"})
 METADATA = ["title_fr", "title_en", "description_fr", "description_en", "health_categories",
             "keywords", "population_coverage_fr", "population_coverage_en", "legal_basis",
-            "retention", "access_body", "licence", "landing_page", "contact_email"]
+            "gdpr_bases", "retention", "access_body", "licence", "landing_page", "contact_email"]
 
 
 def _https_urls(field: Any, **kwargs: Any) -> Any:
@@ -31,6 +38,11 @@ class DatasetForm(forms.ModelForm):
     health_categories = forms.MultipleChoiceField(
         label=_("Health categories"), choices=HealthCategory.choices, required=False,
         widget=forms.CheckboxSelectMultiple)
+    gdpr_bases = forms.MultipleChoiceField(
+        label=_("GDPR legal bases"), choices=GdprBasis.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The lawfulness of the processing (Art. 6) and the condition for health data "
+                    "(Art. 9); the national law goes in the legal basis above."))
     keywords = forms.CharField(label=_("Keywords"), required=False, max_length=2000,
                                help_text=_("Separated by commas."))
 

@@ -72,6 +72,21 @@ class HealthCategory(models.TextChoices):
     EHR = "EHR", _("Electronic health records")
 
 
+class GdprBasis(models.TextChoices):
+    """GDPR legal bases of a dataset's processing (the keys of `hygie.catalogue.dcat.GDPR_BASES`,
+    DPV-GDPR concept names): lawfulness under Art. 6(1), and the Art. 9(2) condition for health
+    data."""
+
+    A6_1_A = "A6-1-a", _("Art. 6(1)(a): consent")
+    A6_1_C = "A6-1-c", _("Art. 6(1)(c): legal obligation")
+    A6_1_E = "A6-1-e", _("Art. 6(1)(e): public interest or official authority")
+    A9_2_A = "A9-2-a", _("Art. 9(2)(a): explicit consent")
+    A9_2_G = "A9-2-g", _("Art. 9(2)(g): substantial public interest")
+    A9_2_H = "A9-2-h", _("Art. 9(2)(h): health or social care")
+    A9_2_I = "A9-2-i", _("Art. 9(2)(i): public interest in public health")
+    A9_2_J = "A9-2-j", _("Art. 9(2)(j): scientific research or statistics")
+
+
 class Dataset(models.Model):
     slug = models.SlugField(_("identifier"), max_length=80, unique=True)
     holder = models.ForeignKey(DataHolder, on_delete=models.PROTECT, related_name="datasets",
@@ -84,7 +99,8 @@ class Dataset(models.Model):
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     population_coverage_fr = models.TextField(_("population covered (French)"), blank=True)
     population_coverage_en = models.TextField(_("population covered (English)"), blank=True)
-    legal_basis = models.TextField(_("legal basis"), blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)  # the national law, as text
+    gdpr_bases = models.JSONField(_("GDPR legal bases"), default=list, blank=True)
     retention = models.CharField(_("retention period"), max_length=200, blank=True)
     access_body = models.CharField(_("access body"), max_length=200, blank=True,
                                    default="Health Data Hub")
@@ -107,6 +123,11 @@ class Dataset(models.Model):
     @property
     def description(self) -> str:
         return localised(self, "description")
+
+    @property
+    def gdpr_basis_labels(self) -> list[str]:
+        return [GdprBasis(code).label for code in self.gdpr_bases or []
+                if code in GdprBasis.values]
 
     def get_absolute_url(self) -> str:
         return reverse("catalogue:dataset", args=[self.slug])

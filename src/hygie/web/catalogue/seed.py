@@ -44,6 +44,7 @@ def load_snds(*, user: Any = None, publish: bool = True) -> DatasetVersion:
                 "population_coverage_fr": "Toute la population résidant en France (99 %).",
                 "population_coverage_en": "The whole population living in France (99%).",
                 "legal_basis": "Code de la santé publique, articles L. 1461-1 à L. 1461-7",
+                "gdpr_bases": ["A6-1-e", "A9-2-i", "A9-2-j"],
                 "retention": "19 ans plus l'année en cours",
                 "access_body": "Health Data Hub (Plateforme des données de santé)",
                 "licence": "https://www.mozilla.org/en-US/MPL/2.0/",

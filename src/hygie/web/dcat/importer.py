@@ -46,7 +46,7 @@ def _fields(fd: ForeignDataset) -> dict[str, Any]:
             "keywords": list(fd.keywords), "health_categories": list(fd.health_categories),
             "population_coverage_fr": fd.population_coverage.get("fr", ""),
             "population_coverage_en": fd.population_coverage.get("en", ""),
-            "landing_page": fd.landing_page}
+            "gdpr_bases": list(fd.gdpr_bases), "landing_page": fd.landing_page}
 
 
 def check(datasets: Sequence[ForeignDataset]) -> list[str]:
