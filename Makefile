@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo serve test lint bench lock clean translations
 
-# The web tests run a second time on PostgreSQL (the browser tests once, on SQLite, are enough).
+# The web tests run a second time on PostgreSQL (the browser and server tests once, on SQLite,
+# are enough).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 $(STAMP): requirements.lock pyproject.toml
@@ -26,7 +27,7 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/pytest
-	HYGIE_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/web -m "not browser" -p no:cacheprovider
+	HYGIE_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/web -m "not browser and not server" -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/synth_bench.py --patients 100000 1000000 --record

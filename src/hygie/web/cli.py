@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
+from typing import Any, NoReturn
 
 import typer
 
@@ -14,6 +17,16 @@ def _django() -> None:
     import django
 
     django.setup()
+
+
+def _die_with_parent() -> None:
+    """In the worker, before it starts (Linux): be stopped when `hygie serve` ends, even killed."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _leave(signum: int, frame: Any) -> NoReturn:
+    raise SystemExit(0)  # SIGTERM (a service manager's stop) leaves through `finally`, as Ctrl-C
 
 
 def manage(ctx: typer.Context) -> None:
@@ -45,9 +58,11 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     if empty and demo:
         call_command("import_demo_catalogue")
     proc = None
+    signal.signal(signal.SIGTERM, _leave)
     if worker:
         proc = subprocess.Popen([sys.executable, "-m", "hygie.cli", "manage", "db_worker",
-                                 "--queue-name", "*"])  # every queue: default, statistics, ...
+                                 "--queue-name", "*"],  # every queue: default, statistics, ...
+                                preexec_fn=_die_with_parent)
     from waitress import serve as waitress_serve
 
     from hygie.web.wsgi import application
