@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -110,27 +111,40 @@ def machine() -> str:
             f"{mem:.1f} GB RAM, Python {platform.python_version()}")
 
 
-def record(results: dict, command: str) -> None:
+def record(results: dict) -> None:
+    """Rewrite the section of docs/benchmarks.md. Each measure keeps the machine, load average,
+    date and repetitions of the run that made it: engines are often measured apart."""
+    measures = [m for r in results["engines"].values() for m in r.values() if isinstance(m, dict)]
+    machines = sorted({m.get("machine", "?") for m in measures})
     lines = [START, "## Data engine (`hygie.engine`, `hygie.pseudo`, `hygie.cohorts`)", "",
-             f"Machine: {machine()}. Data: {results['data']} ({results['patients']:,} patients). "
-             f"Command: `{command}` (per engine: `--engines duckdb` or `--engines spark "
-             f"--measures targeting`). Median of {results['repeat']} runs after a warm-up; "
-             "each engine's load average at its start and date are in the table.", "",
-             "| measure | engine (load, date) | Hygie (s) | reference (s) | ratio | requirement |",
+             f"Machine{'s' if len(machines) > 1 else ''}: {'; '.join(machines)}. "
+             f"Data: {results['data']} ({results['patients']:,} patients). "
+             "Command: `python bench/engine_bench.py --engines ENGINE --measures MEASURES "
+             "--repeat RUNS --record` (each run replaces the measures it makes). Median of the "
+             "runs after a warm-up; each row gives its machine, the load average at its start, "
+             "its date and its number of runs.", "",
+             "| measure | engine (machine, load, date, runs) | Hygie (s) | reference (s) | ratio "
+             "| requirement |",
              "|---|---|---:|---:|---:|---|"]
+
+    def where(name: str, m: dict) -> str:
+        cpu = m.get("machine", "?").split("(", 1)[-1].split(")", 1)[0]
+        return (f"{name} ({cpu}, {m.get('load', 0):.1f}, {m.get('date', '?')}, "
+                f"{m.get('repeat', '?')})")
+
     for name, r in results["engines"].items():
-        where = f"{name} ({r.get('load', 0):.1f}, {r.get('date', '?')})"
         rk = r.get("rekey")
         if rk:
-            lines.append(f"| re-key ER_PRS_F ({rk['rows']:,} rows) | {where} | {rk['hygie_s']:.2f} | "
-                         f"{rk['plain_join_s']:.2f} (plain join to a precomputed mapping) | "
-                         f"{rk['ratio']:.2f} | <= 1.3 {'yes' if rk['ratio'] <= 1.3 else 'NO'} |")
+            lines.append(f"| re-key ER_PRS_F ({rk['rows']:,} rows) | {where(name, rk)} | "
+                         f"{rk['hygie_s']:.2f} | {rk['plain_join_s']:.2f} (plain join to a "
+                         f"precomputed mapping) | {rk['ratio']:.2f} | "
+                         f"<= 1.3 {'yes' if rk['ratio'] <= 1.3 else 'NO'} |")
         tg = r.get("targeting")
         if tg:
             ref = "hand-written Spark SQL" if name == "spark" else "hand-written DuckDB SQL"
             lines.append(f"| targeting `{tg['cohort']}` ({tg['people']:,} people, same: "
-                         f"{'yes' if tg['same_people'] else 'NO'}) | {where} | {tg['hygie_s']:.2f} | "
-                         f"{tg['hand_s']:.2f} ({ref}) | {tg['ratio']:.2f} | "
+                         f"{'yes' if tg['same_people'] else 'NO'}) | {where(name, tg)} | "
+                         f"{tg['hygie_s']:.2f} | {tg['hand_s']:.2f} ({ref}) | {tg['ratio']:.2f} | "
                          f"<= 1.1 {'yes' if tg['ratio'] <= 1.1 else 'NO'} |")
     lines += ["", "| hashing distinct identifiers | ids | engine ids/s | Python `hmac` ids/s |",
               "|---|---:|---:|---:|"]
@@ -159,36 +173,40 @@ def main() -> None:
     ap.add_argument("--measures", default="rekey,hashing,targeting",
                     help="comma-separated: rekey,hashing,targeting")
     ap.add_argument("--record", action="store_true")
+    ap.add_argument("--rerecord", action="store_true",
+                    help="only rewrite the section from bench/results/engine.json")
     args = ap.parse_args()
+    out = BENCH / "results" / "engine.json"
+    if args.rerecord:
+        record(json.loads(out.read_text()))
+        return
     if not (args.data / "manifest.json").exists():
         subprocess.run([sys.executable, "-m", "hygie.cli", "synth", "--patients", str(args.patients),
                         "--out", str(args.data), "--force"], check=True)
     ds = Dataset.open(args.data)
-    out = BENCH / "results" / "engine.json"
     # Each engine's measures replace that engine's previous ones; the others are kept.
     results = json.loads(out.read_text()) if out.exists() else {"engines": {}}
     results.update({"data": str(args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT)
                                 else args.data),
-                    "patients": ds.manifest["source"]["parameters"]["patients"],
-                    "repeat": args.repeat})
+                    "patients": ds.manifest["source"]["parameters"]["patients"]})
     measures = set(args.measures.split(","))
     for name in args.engines.split(","):
         cls = {"duckdb": DuckDBEngine, "spark": SparkEngine}[name]
         # Spark local gets the memory a laptop can spare; DuckDB takes its default (80% of RAM).
         eng = SparkEngine(config={"spark.driver.memory": "8g"}) if cls is SparkEngine else cls()
         r = dict(results["engines"].get(name, {}))
-        r["load"] = __import__("os").getloadavg()[0]
-        r["date"] = time.strftime("%Y-%m-%d %H:%M")
+        run = {"machine": machine(), "load": os.getloadavg()[0],
+               "date": time.strftime("%Y-%m-%d %H:%M"), "repeat": args.repeat}
         try:
             attach_snds(eng, ds)
             if "rekey" in measures:
-                r["rekey"] = rekey(eng, args.repeat)
+                r["rekey"] = {**rekey(eng, args.repeat), **run}
             if "hashing" in measures:
-                r["hashing"] = hashing(eng, args.repeat, python=name == "duckdb")
+                r["hashing"] = {**hashing(eng, args.repeat, python=name == "duckdb"), **run}
             if "targeting" in measures:
                 tg = targeting(eng, args.repeat)
                 if tg:
-                    r["targeting"] = tg
+                    r["targeting"] = {**tg, **run}
             results["engines"][name] = r
             print(name, json.dumps(r, indent=1), flush=True)
         finally:
@@ -196,7 +214,7 @@ def main() -> None:
         out.parent.mkdir(exist_ok=True)
         out.write_text(json.dumps(results, indent=1))
     if args.record:
-        record(results, "python bench/engine_bench.py " + " ".join(sys.argv[1:]))
+        record(results)
 
 
 if __name__ == "__main__":
