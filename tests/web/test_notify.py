@@ -157,3 +157,22 @@ def test_the_default_backend_writes_files_under_the_home(tmp_path, settings):
     assert len(files) == 1  # one file per connection, holding both messages
     text = files[0].read_text()
     assert text.count("Subject: [Hygie] Sujet") == 2 and "To: a@example.org" in text
+
+
+def test_people_read_the_language_they_chose_on_the_site(people, snds, signed_in, mailoutbox,
+                                                         django_capture_on_commit_callbacks):
+    client = signed_in(people["editor"])
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "en"
+    people["editor"].refresh_from_db()
+    assert people["editor"].language == "en"
+    assert client.post("/i18n/setlang/", {"language": "xx", "next": "/"}).status_code == 302
+    people["editor"].refresh_from_db()
+    assert people["editor"].language == "en"  # an unknown language changes nothing
+
+    with django_capture_on_commit_callbacks() as capture:
+        services.open_enquiry(people["alice"], snds, "Years", QUESTION)
+    mails = sent(mailoutbox, capture)
+    english, both = mails["editor@example.org"], mails["editor2@example.org"]
+    assert english.startswith("[Hygie] New question about ") and "Nouvelle" not in english
+    assert "Nouvelle question" in both and "New question" in both  # no choice: both

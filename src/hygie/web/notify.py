@@ -1,11 +1,11 @@
 """E-mail notifications: a short message that something happened, with the link to read it.
 
 A notification never carries the content it announces (a question, a reviewer's comment): reading
-that takes signing in, where permissions and the audit trail apply. Messages are rendered in
-French then English (the platform has no per-person language yet) and sent one per recipient,
-so that nobody sees another's address. They leave from the job worker (queue "mail") once the
-transaction that caused them has committed: a slow or failing mail server neither blocks nor
-undoes the change, and a change that rolls back sends nothing.
+that takes signing in, where permissions and the audit trail apply. Messages are written in the
+language a person chose on the site (French then English when they have not chosen) and sent one
+per recipient, so that nobody sees another's address. They leave from the job worker (queue
+"mail") once the transaction that caused them has committed: a slow or failing mail server
+neither blocks nor undoes the change, and a change that rolls back sends nothing.
 """
 
 from __future__ import annotations
@@ -45,24 +45,32 @@ def display_name(user: Any) -> str:
 def notify(people: Iterable[Any], template: str, context: dict[str, Any], *,
            actor: Any = None) -> list[str]:
     """Queue `mail/<template>.txt` for `people` (but not the `actor`) once the current
-    transaction commits; the addresses written to. The template's first line is the subject."""
+    transaction commits; the addresses written to. The template's first line is the subject.
+    Each person reads it in the language they chose on the site, or in French then English."""
     actor_pk = getattr(actor, "pk", None)
-    addresses = sorted({p.email for p in people
-                        if p.is_active and p.email and p.pk != actor_pk})
-    if not addresses:
-        return []
+    by_language: dict[str, set[str]] = {}
+    for p in people:
+        if p.is_active and p.email and p.pk != actor_pk:
+            chosen = getattr(p, "language", "")
+            by_language.setdefault(chosen if chosen in LANGUAGES else "", set()).add(p.email)
     context = {**context, "site": settings.SITE_URL}
+    for chosen, addresses in sorted(by_language.items()):
+        subject, body = _render(template, context, (chosen,) if chosen else LANGUAGES)
+        recipients = sorted(addresses)
+        transaction.on_commit(lambda r=recipients, s=subject, b=body: send.enqueue(r, s, b))
+    return sorted(set().union(*by_language.values()))
+
+
+def _render(template: str, context: dict[str, Any], languages: Iterable[str]) -> tuple[str, str]:
     subjects, bodies = [], []
-    for language in LANGUAGES:
+    for language in languages:
         with translation.override(language):
             subject, _, body = render_to_string(f"mail/{template}.txt", context).strip().partition(
                 "\n")
         subjects.append(" ".join(subject.split()))  # names typed by people: one line
         bodies.append(body.strip())
     subject = " / ".join(dict.fromkeys(subjects))  # one subject when both read the same
-    body = "\n\n-- \n\n".join(bodies) + "\n"
-    transaction.on_commit(lambda: send.enqueue(addresses, subject, body))
-    return addresses
+    return subject, "\n\n-- \n\n".join(bodies) + "\n"
 
 
 @task(queue_name="mail")

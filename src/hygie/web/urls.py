@@ -3,11 +3,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from hygie.web import health, views
+from hygie.web.accounts.views import set_language
 from hygie.web.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("hygie.web.accounts.urls")),
     path("catalogue/", include("hygie.web.catalogue.urls")),
     path("feasibility/", include("hygie.web.feasibility.urls")),

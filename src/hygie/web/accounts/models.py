@@ -6,6 +6,7 @@ Roles are Django groups (see `Role`); object-level rights over a data holder's e
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,9 @@ STAFF_ROLES = frozenset(Role.values)
 
 class User(AbstractUser):
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    # The language last chosen with the site's switch: e-mails are written in it (both, if none).
+    language = models.CharField(_("language"), max_length=8, blank=True,
+                                choices=settings.LANGUAGES)
 
     def has_role(self, role: str) -> bool:
         return self.is_active and self.groups.filter(name=str(role)).exists()

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -124,6 +125,17 @@ def verify(request: HttpRequest) -> HttpResponse:
             record("account.verify_failed", request.user, request=request)
             form.add_error("token", _("This code is not valid."))
     return render(request, "accounts/verify.html", {"form": form, "next": _next(request)})
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also keeps a signed-in person's choice for their e-mails."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if (request.method == "POST" and request.user.is_authenticated
+            and language in dict(settings.LANGUAGES) and request.user.language != language):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response
 
 
 class LogoutView(auth_views.LogoutView):
