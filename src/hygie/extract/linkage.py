@@ -45,32 +45,44 @@ def row_key_name(table: str) -> str | None:
     return None
 
 
-def linked(table: str) -> exp.Query:
-    """The table's rows with PERSON_KEY, DATE_FROM, DATE_TO and ROW_KEY (see module doc)."""
+def linked(table: str, *, pseudonyms: str | None = None) -> exp.Query:
+    """The table's rows with PERSON_KEY, DATE_FROM, DATE_TO and ROW_KEY (see module doc).
+
+    With `pseudonyms` (the name of a PERSON_KEY -> PSEUDO_ID mapping), only the rows of the people
+    it maps, with their PSEUDO_ID: through the person maps restricted to those people
+    (`cohort_maps`), so that the table meets a single, small mapping in one join."""
     if not _SAFE.match(table) or not supported(table):
         raise ValueError(f"{table}: not linkable for extraction")
     none = "CAST(NULL AS DATE)"
+    who, person_map, pmsi_map = "m.PERSON_KEY", "PERSON_MAP", "PMSI_PERSON_MAP"
+    ben = "(SELECT DISTINCT BEN_IDT_ANO, BEN_NIR_ANO AS PERSON_KEY FROM IR_BEN_R)"
+    if pseudonyms is not None:
+        if not _SAFE.match(pseudonyms):
+            raise ValueError(f"{pseudonyms}: not a view name")
+        who, person_map, pmsi_map = "m.PERSON_KEY, m.PSEUDO_ID", COHORT_MAP, COHORT_PMSI_MAP
+        ben = ("(SELECT DISTINCT b.BEN_IDT_ANO, b.BEN_NIR_ANO AS PERSON_KEY, ps.PSEUDO_ID "
+               f"FROM IR_BEN_R b JOIN {pseudonyms} ps ON ps.PERSON_KEY = b.BEN_NIR_ANO)")
     if table == "IR_BEN_R":
-        sql = (f"SELECT t.*, m.PERSON_KEY, {none} AS DATE_FROM, {none} AS DATE_TO, "
-               "CAST(NULL AS VARCHAR) AS ROW_KEY FROM IR_BEN_R t JOIN PERSON_MAP m "
+        sql = (f"SELECT t.*, {who}, {none} AS DATE_FROM, {none} AS DATE_TO, "
+               f"CAST(NULL AS VARCHAR) AS ROW_KEY FROM IR_BEN_R t JOIN {person_map} m "
                "ON m.BEN_NIR_PSA = t.BEN_NIR_PSA AND m.BEN_RNG_GEM = t.BEN_RNG_GEM")
     elif table == "ER_PRS_F":
-        sql = (f"SELECT t.*, m.PERSON_KEY, t.EXE_SOI_DTD AS DATE_FROM, t.EXE_SOI_DTD AS DATE_TO, "
-               f"{_key_text('t', DCIR_KEYS)} AS ROW_KEY FROM ER_PRS_F t JOIN PERSON_MAP m "
+        sql = (f"SELECT t.*, {who}, t.EXE_SOI_DTD AS DATE_FROM, t.EXE_SOI_DTD AS DATE_TO, "
+               f"{_key_text('t', DCIR_KEYS)} AS ROW_KEY FROM ER_PRS_F t JOIN {person_map} m "
                "ON m.BEN_NIR_PSA = t.BEN_NIR_PSA AND m.BEN_RNG_GEM = t.BEN_RNG_GEM")
     elif table in DCIR_DETAILS:
         on = " AND ".join(f"p.{k} = t.{k}" for k in DCIR_KEYS)
-        sql = (f"SELECT t.*, m.PERSON_KEY, p.EXE_SOI_DTD AS DATE_FROM, p.EXE_SOI_DTD AS DATE_TO, "
+        sql = (f"SELECT t.*, {who}, p.EXE_SOI_DTD AS DATE_FROM, p.EXE_SOI_DTD AS DATE_TO, "
                f"{_key_text('t', DCIR_KEYS)} AS ROW_KEY FROM {table} t JOIN ER_PRS_F p ON {on} "
-               "JOIN PERSON_MAP m ON m.BEN_NIR_PSA = p.BEN_NIR_PSA AND m.BEN_RNG_GEM = p.BEN_RNG_GEM")
+               f"JOIN {person_map} m "
+               "ON m.BEN_NIR_PSA = p.BEN_NIR_PSA AND m.BEN_RNG_GEM = p.BEN_RNG_GEM")
     elif table == "IR_IMB_R":
-        sql = ("SELECT t.*, m.PERSON_KEY, t.IMB_ALD_DTD AS DATE_FROM, t.IMB_ALD_DTF AS DATE_TO, "
-               "CAST(NULL AS VARCHAR) AS ROW_KEY FROM IR_IMB_R t JOIN PERSON_MAP m "
+        sql = (f"SELECT t.*, {who}, t.IMB_ALD_DTD AS DATE_FROM, t.IMB_ALD_DTF AS DATE_TO, "
+               f"CAST(NULL AS VARCHAR) AS ROW_KEY FROM IR_IMB_R t JOIN {person_map} m "
                "ON m.BEN_NIR_PSA = t.BEN_NIR_PSA AND m.BEN_RNG_GEM = t.BEN_RNG_GEM")
     elif table == "KI_CCI_R":
-        sql = ("SELECT t.*, m.PERSON_KEY, t.BEN_DCD_DTE AS DATE_FROM, t.BEN_DCD_DTE AS DATE_TO, "
-               "CAST(NULL AS VARCHAR) AS ROW_KEY FROM KI_CCI_R t JOIN "
-               "(SELECT DISTINCT BEN_IDT_ANO, BEN_NIR_ANO AS PERSON_KEY FROM IR_BEN_R) m "
+        sql = (f"SELECT t.*, {who}, t.BEN_DCD_DTE AS DATE_FROM, t.BEN_DCD_DTE AS DATE_TO, "
+               f"CAST(NULL AS VARCHAR) AS ROW_KEY FROM KI_CCI_R t JOIN {ben} m "
                "ON m.BEN_IDT_ANO = t.BEN_IDT_ANO")
     else:
         m = _PMSI.match(table)
@@ -78,16 +90,36 @@ def linked(table: str) -> exp.Query:
         stay = (f"concat_ws('|', '{m.group(1)}', CAST(t.ETA_NUM AS VARCHAR), "
                 "CAST(t.RSA_NUM AS VARCHAR))")
         if m.group(2) == "C":
-            sql = (f"SELECT t.*, m.PERSON_KEY, t.EXE_SOI_DTD AS DATE_FROM, "
+            sql = (f"SELECT t.*, {who}, t.EXE_SOI_DTD AS DATE_FROM, "
                    f"t.EXE_SOI_DTF AS DATE_TO, {stay} AS ROW_KEY FROM {table} t "
-                   "JOIN PMSI_PERSON_MAP m ON m.NIR_ANO_17 = t.NIR_ANO_17")
+                   f"JOIN {pmsi_map} m ON m.NIR_ANO_17 = t.NIR_ANO_17")
         else:
             c = f"T_MCO{m.group(1)}C"
-            sql = (f"SELECT t.*, m.PERSON_KEY, c.EXE_SOI_DTD AS DATE_FROM, "
+            sql = (f"SELECT t.*, {who}, c.EXE_SOI_DTD AS DATE_FROM, "
                    f"c.EXE_SOI_DTF AS DATE_TO, {stay} AS ROW_KEY FROM {table} t "
                    f"JOIN {c} c ON CAST(c.ETA_NUM AS VARCHAR) = CAST(t.ETA_NUM AS VARCHAR) "
                    "AND CAST(c.RSA_NUM AS VARCHAR) = CAST(t.RSA_NUM AS VARCHAR) "
-                   "JOIN PMSI_PERSON_MAP m ON m.NIR_ANO_17 = c.NIR_ANO_17")
+                   f"JOIN {pmsi_map} m ON m.NIR_ANO_17 = c.NIR_ANO_17")
     query = parse(sql)
     assert isinstance(query, exp.Query)
     return query
+
+
+COHORT_MAP, COHORT_PMSI_MAP = "COHORT_PERSON_MAP", "COHORT_PMSI_PERSON_MAP"
+
+
+def cohort_maps(pseudonyms: str) -> dict[str, exp.Expression]:
+    """The person maps restricted to the people of `pseudonyms`, with their PSEUDO_ID: views to
+    materialise before `linked(..., pseudonyms=...)`. A cohort is small beside a table, so the
+    table then meets one small mapping (a broadcast join on Spark) instead of the whole person map
+    and, after it, the pseudonyms."""
+    if not _SAFE.match(pseudonyms):
+        raise ValueError(f"{pseudonyms}: not a view name")
+    return {
+        COHORT_MAP: parse("SELECT m.BEN_NIR_PSA, m.BEN_RNG_GEM, m.PERSON_KEY, ps.PSEUDO_ID "
+                          f"FROM PERSON_MAP m JOIN {pseudonyms} ps "
+                          "ON ps.PERSON_KEY = m.PERSON_KEY"),
+        COHORT_PMSI_MAP: parse("SELECT m.NIR_ANO_17, m.PERSON_KEY, ps.PSEUDO_ID "
+                               f"FROM PMSI_PERSON_MAP m JOIN {pseudonyms} ps "
+                               "ON ps.PERSON_KEY = m.PERSON_KEY"),
+    }

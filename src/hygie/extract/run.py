@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from hygie.engine.engines import Engine, open_engine, parse
 from hygie.engine.lake import Dataset, DatasetWriter, check_target, sha256_file, write_parquet
-from hygie.extract.linkage import linked, row_key_name
+from hygie.extract.linkage import cohort_maps, linked, row_key_name
 from hygie.extract.scope import Scope
 from hygie.pseudo.keys import Secret
 from hygie.pseudo.oppositions import OppositionRegister
@@ -95,6 +95,8 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
         report.released_people = int(eng.scalar("SELECT count(*) FROM COHORT"))
         report.opposed_people = report.cohort_people - report.released_people
         build_mapping(eng, "PSEUDONYMS", exp.select("PERSON_KEY").from_("COHORT"), project_key)
+        for name, query in cohort_maps("PSEUDONYMS").items():
+            eng.materialize(name, query)
         source = {"scope_sha256": scope.digest(), "scope": scope.model_dump(mode="json"),
                   "project": scope.project, "engine": eng.name,
                   "input": {"path": str(dataset.path),
@@ -116,7 +118,7 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
                 "tables": report.tables}})
         return ds, report
     finally:
-        for name in ("COHORT", "PSEUDONYMS", "EXTRACT_ROWS"):
+        for name in ("COHORT", "PSEUDONYMS", *cohort_maps("PSEUDONYMS"), "EXTRACT_ROWS"):
             eng.drop(name)
         if own:
             eng.close()
@@ -124,7 +126,7 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
 
 def _extract_table(eng: Engine, scope: Scope, table: str, columns: list[str], project_key: bytes,
                    writer: DatasetWriter, rows_per_part: int) -> dict[str, int]:
-    base = linked(table).subquery("l")
+    base = linked(table, pseudonyms="PSEUDONYMS").subquery("l")
     start = exp.Literal.string(scope.period.start.isoformat())
     end = exp.Literal.string(scope.period.end.isoformat())
     date_from, date_to = exp.column("DATE_FROM", table="l"), exp.column("DATE_TO", table="l")
@@ -132,15 +134,12 @@ def _extract_table(eng: Engine, scope: Scope, table: str, columns: list[str], pr
         exp.or_(date_from.is_(exp.null()), date_from <= exp.cast(end, "DATE")),
         exp.or_(date_to.is_(exp.null()), date_to >= exp.cast(start, "DATE")))
     key_name = row_key_name(table)
-    select: list[exp.Expr] = [exp.column("PSEUDO_ID", table="ps")]
+    select: list[exp.Expr] = [exp.column("PSEUDO_ID", table="l")]
     if key_name:
         select.append(exp.alias_(eng.hmac_sha256(project_key, exp.column("ROW_KEY", table="l")),
                                  key_name))
     select += [exp.column(c, table="l", quoted=True) for c in columns]
-    query = (exp.select(*select).from_(base)
-             .join(exp.to_table("PSEUDONYMS").as_("ps"),
-                   on=exp.column("PERSON_KEY", table="ps").eq(exp.column("PERSON_KEY", table="l")))
-             .where(in_period))
+    query = exp.select(*select).from_(base).where(in_period)
     eng.materialize("EXTRACT_ROWS", query)
     released = int(eng.scalar("SELECT count(*) FROM EXTRACT_ROWS"))
     pseudo_id = exp.column("PSEUDO_ID")
@@ -158,7 +157,9 @@ def _extract_table(eng: Engine, scope: Scope, table: str, columns: list[str], pr
         "SELECT count(*) AS n, count(c.PERSON_KEY) AS in_cohort, count(k.PERSON_KEY) AS kept FROM l "
         "LEFT JOIN (SELECT DISTINCT PERSON_KEY FROM COHORT_RAW) c ON c.PERSON_KEY = l.PERSON_KEY "
         "LEFT JOIN COHORT k ON k.PERSON_KEY = l.PERSON_KEY")
-    tally = tally.transform(lambda n: base if isinstance(n, exp.Table) and n.name == "l" else n)
+    everyone = linked(table).subquery("l")  # every linked row, to say where the others went
+    tally = tally.transform(
+        lambda n: everyone if isinstance(n, exp.Table) and n.name == "l" else n)
     row = eng.arrow(tally).to_pylist()[0]
     linked_rows, in_cohort, kept = row["n"], row["in_cohort"], row["kept"]
     total = int(eng.scalar(exp.select(exp.func("count", exp.Star())).from_(
