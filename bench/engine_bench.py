@@ -63,7 +63,7 @@ def rekey(engine: Engine, repeat: int) -> dict:
     build_mapping(engine, "PSEUDONYMS", exp.select("PERSON_KEY").from_("PERSON_MAP"), KEY)
     engine.materialize("PRECOMPUTED", "SELECT m.BEN_NIR_PSA, m.BEN_RNG_GEM, p.PSEUDO_ID "
                                       "FROM PERSON_MAP m JOIN PSEUDONYMS p USING (PERSON_KEY)")
-    maps = cohort_maps("PSEUDONYMS")
+    maps = cohort_maps("PSEUDONYMS", ["ER_PRS_F"])
     hygie = exp.select("l.PSEUDO_ID", "l.EXE_SOI_DTD", "l.PRS_NAT_REF", "l.PRS_ACT_QTE").from_(
         linked("ER_PRS_F", pseudonyms="PSEUDONYMS").subquery("l"))
     plain = ("SELECT p.PSEUDO_ID, t.EXE_SOI_DTD, t.PRS_NAT_REF, t.PRS_ACT_QTE FROM ER_PRS_F t "

@@ -295,3 +295,14 @@ def test_an_extract_reads_as_duckdb_relations_and_arrow_tables(baseline):
     table = reopened.arrow("ER_PRS_F", columns=["PSEUDO_ID"])
     assert table.num_rows == released and table.column_names == ["PSEUDO_ID"]
     assert set(table.column("PSEUDO_ID").to_pylist()) <= released_pseudonyms(ds)
+
+
+def test_only_the_person_maps_the_tables_link_through_are_built():
+    from hygie.extract.linkage import COHORT_MAP, COHORT_PMSI_MAP, cohort_maps
+
+    assert set(cohort_maps("PSEUDONYMS", ["ER_PRS_F", "ER_PHA_F"])) == {COHORT_MAP}
+    assert set(cohort_maps("PSEUDONYMS", ["T_MCO21B"])) == {COHORT_PMSI_MAP}
+    assert set(cohort_maps("PSEUDONYMS", TABLES)) == {COHORT_MAP, COHORT_PMSI_MAP}
+    assert cohort_maps("PSEUDONYMS", ["KI_CCI_R"]) == {}  # through IR_BEN_R directly
+    with pytest.raises(ValueError, match="not a view name"):
+        cohort_maps("P; DROP TABLE X", ["ER_PRS_F"])

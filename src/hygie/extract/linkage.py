@@ -14,6 +14,7 @@ Each supported table gives a query over the views of `hygie.snds.views` returnin
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from sqlglot import exp
 
@@ -108,18 +109,21 @@ def linked(table: str, *, pseudonyms: str | None = None) -> exp.Query:
 COHORT_MAP, COHORT_PMSI_MAP = "COHORT_PERSON_MAP", "COHORT_PMSI_PERSON_MAP"
 
 
-def cohort_maps(pseudonyms: str) -> dict[str, exp.Expression]:
-    """The person maps restricted to the people of `pseudonyms`, with their PSEUDO_ID: views to
-    materialise before `linked(..., pseudonyms=...)`. A cohort is small beside a table, so the
-    table then meets one small mapping (a broadcast join on Spark) instead of the whole person map
-    and, after it, the pseudonyms."""
+def cohort_maps(pseudonyms: str, tables: Iterable[str]) -> dict[str, exp.Expression]:
+    """The person maps that `tables` link through, restricted to the people of `pseudonyms` and
+    with their PSEUDO_ID: views to materialise before `linked(..., pseudonyms=...)`. A cohort is
+    small beside a table, so the table then meets one small mapping (a broadcast join on Spark)
+    instead of the whole person map and, after it, the pseudonyms."""
     if not _SAFE.match(pseudonyms):
         raise ValueError(f"{pseudonyms}: not a view name")
-    return {
-        COHORT_MAP: parse("SELECT m.BEN_NIR_PSA, m.BEN_RNG_GEM, m.PERSON_KEY, ps.PSEUDO_ID "
-                          f"FROM PERSON_MAP m JOIN {pseudonyms} ps "
-                          "ON ps.PERSON_KEY = m.PERSON_KEY"),
-        COHORT_PMSI_MAP: parse("SELECT m.NIR_ANO_17, m.PERSON_KEY, ps.PSEUDO_ID "
-                               f"FROM PMSI_PERSON_MAP m JOIN {pseudonyms} ps "
-                               "ON ps.PERSON_KEY = m.PERSON_KEY"),
-    }
+    tables = set(tables)
+    maps: dict[str, exp.Expression] = {}
+    if tables - {"KI_CCI_R"} - {t for t in tables if _PMSI.match(t)}:
+        maps[COHORT_MAP] = parse("SELECT m.BEN_NIR_PSA, m.BEN_RNG_GEM, m.PERSON_KEY, ps.PSEUDO_ID "
+                                 f"FROM PERSON_MAP m JOIN {pseudonyms} ps "
+                                 "ON ps.PERSON_KEY = m.PERSON_KEY")
+    if any(_PMSI.match(t) for t in tables):
+        maps[COHORT_PMSI_MAP] = parse("SELECT m.NIR_ANO_17, m.PERSON_KEY, ps.PSEUDO_ID "
+                                      f"FROM PMSI_PERSON_MAP m JOIN {pseudonyms} ps "
+                                      "ON ps.PERSON_KEY = m.PERSON_KEY")
+    return maps

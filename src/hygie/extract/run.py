@@ -24,7 +24,13 @@ from sqlglot import exp
 
 from hygie.engine.engines import Engine, open_engine, parse
 from hygie.engine.lake import Dataset, DatasetWriter, check_target, sha256_file, write_parquet
-from hygie.extract.linkage import cohort_maps, linked, row_key_name
+from hygie.extract.linkage import (
+    COHORT_MAP,
+    COHORT_PMSI_MAP,
+    cohort_maps,
+    linked,
+    row_key_name,
+)
 from hygie.extract.scope import Scope
 from hygie.pseudo.keys import Secret
 from hygie.pseudo.oppositions import OppositionRegister
@@ -95,7 +101,8 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
         report.released_people = int(eng.scalar("SELECT count(*) FROM COHORT"))
         report.opposed_people = report.cohort_people - report.released_people
         build_mapping(eng, "PSEUDONYMS", exp.select("PERSON_KEY").from_("COHORT"), project_key)
-        for name, query in cohort_maps("PSEUDONYMS").items():
+        maps = cohort_maps("PSEUDONYMS", scope.tables)
+        for name, query in maps.items():
             eng.materialize(name, query)
         source = {"scope_sha256": scope.digest(), "scope": scope.model_dump(mode="json"),
                   "project": scope.project, "engine": eng.name,
@@ -118,7 +125,7 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
                 "tables": report.tables}})
         return ds, report
     finally:
-        for name in ("COHORT", "PSEUDONYMS", *cohort_maps("PSEUDONYMS"), "EXTRACT_ROWS"):
+        for name in ("COHORT", "PSEUDONYMS", COHORT_MAP, COHORT_PMSI_MAP, "EXTRACT_ROWS"):
             eng.drop(name)
         if own:
             eng.close()
