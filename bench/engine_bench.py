@@ -140,7 +140,7 @@ def record(results: dict) -> None:
              "|---|---|---:|---:|---:|---|"]
 
     def where(name: str, m: dict) -> str:
-        cpu = m.get("machine", "?").split("(", 1)[-1].split(")", 1)[0]
+        cpu = m.get("machine", "? (?), ").split(" (", 1)[-1].split("), ", 1)[0]
         return (f"{name} ({cpu}, {m.get('load', 0):.1f}, {m.get('date', '?')}, "
                 f"{m.get('repeat', '?')})")
 
