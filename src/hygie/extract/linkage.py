@@ -112,8 +112,9 @@ COHORT_MAP, COHORT_PMSI_MAP = "COHORT_PERSON_MAP", "COHORT_PMSI_PERSON_MAP"
 def cohort_maps(pseudonyms: str, tables: Iterable[str]) -> dict[str, exp.Expression]:
     """The person maps that `tables` link through, restricted to the people of `pseudonyms` and
     with their PSEUDO_ID: views to materialise before `linked(..., pseudonyms=...)`. A cohort is
-    small beside a table, so the table then meets one small mapping (a broadcast join on Spark)
-    instead of the whole person map and, after it, the pseudonyms."""
+    small beside a table, so the table then meets one small mapping in one join (which Spark
+    broadcasts when it is under its threshold) instead of the whole person map and, after it, the
+    pseudonyms."""
     if not _SAFE.match(pseudonyms):
         raise ValueError(f"{pseudonyms}: not a view name")
     tables = set(tables)
