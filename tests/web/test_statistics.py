@@ -441,6 +441,34 @@ def test_the_worker_computes_and_stores_the_statistics(attached, computed, clien
     assert status["state"] == "done" and status["active"] is False and "error" not in status
 
 
+def test_the_editors_hear_when_the_figures_are_ready_or_failed(
+        attached, make_user, mailoutbox, django_capture_on_commit_callbacks):
+    from hygie.web.catalogue.models import DatasetVersion
+    from tests.web.helpers import run_jobs
+
+    make_user("editor-cnam", holder="cnam")
+    make_user("other-editor", holder="atih")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_worker()
+    assert run_jobs("mail") == 1
+    (mail,) = mailoutbox
+    assert mail.to == ["editor-cnam@example.org"]
+    assert "are ready" in mail.subject and "/catalogue/snds/v1/" in mail.body
+    mailoutbox.clear()
+
+    DatasetVersion.objects.filter(pk=attached.pk).update(lake_path="/nonexistent/lake")
+    from hygie.web.catalogue.tasks import request_statistics
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request_statistics(DatasetVersion.objects.get(pk=attached.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_worker()
+    run_jobs("mail")
+    (mail,) = mailoutbox
+    assert "failed" in mail.subject
+    assert "/nonexistent/lake" not in mail.body  # the reason is on the page, for editors
+
+
 def test_a_failed_job_says_why_and_can_run_again(attached, make_user, signed_in,
                                                 django_capture_on_commit_callbacks, client):
     from hygie.web.catalogue.models import DatasetVersion, Statistics

@@ -143,13 +143,24 @@ def run_statistics(version_id: int, token: str,
         log.info("statistics job %s for version %s superseded", token, version_id)
         return "superseded"
     except Exception as exc:
-        mine.update(state=State.FAILED, error=describe(exc), step="", finished=timezone.now())
+        if mine.update(state=State.FAILED, error=describe(exc), step="", finished=timezone.now()):
+            _tell_editors(version_id, "statistics_failed")
         raise
     # The whole result in one update, and only if this job still holds the row.
     if not mine.update(state=State.DONE, result=result, progress=100, step="done", error="",
                        finished=timezone.now()):
         return "superseded"
+    _tell_editors(version_id, "statistics_done")
     return "done"
+
+
+def _tell_editors(version_id: int, template: str) -> None:
+    """The holder's editors wait for the figures (a job takes minutes on a large dataset)."""
+    from hygie.web.notify import holder_editors, notify
+
+    version = DatasetVersion.objects.select_related("dataset").filter(pk=version_id).first()
+    if version is not None:
+        notify(holder_editors(version.dataset.holder_id), template, {"version": version})
 
 
 def describe(exc: BaseException) -> str:
