@@ -544,7 +544,6 @@ def test_import_demo_catalogue_publishes_oscour_and_rein_once(client):
 def test_the_whole_snds_uploads_as_one_data_package(login, world):
     """A large, real upload: the 188 SNDS schemas as one package (1.6 MB, 4,815 fields, their
     foreign keys), into the SNDS dataset, whose code lists it names."""
-    import time
     from pathlib import Path
 
     from hygie.snds.schemas import DATA_ROOT
@@ -555,9 +554,7 @@ def test_the_whole_snds_uploads_as_one_data_package(login, world):
         resources.append({"name": raw["name"], "path": f"{raw['name']}.csv", "schema": raw})
     data = json.dumps({"name": "schema-snds", "version": "next", "resources": resources}).encode()
     editor = login(world["team"])
-    started = time.perf_counter()
     response = upload(editor, "snds", data, name="snds.json")
-    seconds = time.perf_counter() - started
     assert response.status_code == 302, response.content[-2000:]
     new = DatasetVersion.objects.get(dataset__slug="snds", number=2)
     old = DatasetVersion.objects.get(dataset__slug="snds", number=1)
@@ -575,8 +572,6 @@ def test_the_whole_snds_uploads_as_one_data_package(login, world):
                                 for pair in attrs.values())]:
             assert str(before).strip() == after
     assert editor.get("/catalogue/snds/v2/changes/").status_code == 200
-    print(f"\nwhole SNDS package: {len(data):,} bytes uploaded and imported in {seconds:.1f} s")
-    assert seconds < 120
 
 
 def test_wide_tables_are_described_a_page_at_a_time(login, world):

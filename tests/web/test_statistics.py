@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -688,17 +687,14 @@ def test_drafts_statistics_are_not_readable_by_the_public(snds_version, client):
 # --- the relations diagram -----------------------------------------------------------------------
 
 
-def test_the_relations_diagram_of_each_product_renders_fast(snds_version, client):
+def test_the_relations_diagram_of_each_product_shows_its_tables_and_keys(snds_version, client):
     from hygie.web.catalogue.diagram import relations_view
     from hygie.web.catalogue.models import Relation
 
     view = relations_view(snds_version)
     assert view is not None and len(view.products) >= 10
-    worst = 0.0
-    for product in view.products:
-        start = time.perf_counter()
+    for product in view.products:  # (its speed is the web benchmark's dataset page)
         response = client.get("/catalogue/snds/", {"relations": product.name})
-        worst = max(worst, time.perf_counter() - start)
         page = response.content.decode()
         svg = re.search(r'<svg [^>]*id="relations-diagram".*?</svg>', page, re.S)
         assert svg, product.name
@@ -714,7 +710,6 @@ def test_the_relations_diagram_of_each_product_renders_fast(snds_version, client
         assert len(re.findall(r'<path d="M[^"]*" fill="none"', svg.group(0))) == len(pairs)
         assert f'<option value="{product.name}" selected>' in page
         assert response.status_code == 200
-    assert worst < 1.0, f"slowest dataset page with its diagram: {worst:.2f} s"
 
 
 def test_the_diagram_has_a_text_alternative(snds_version, client):
