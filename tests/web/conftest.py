@@ -20,10 +20,9 @@ from typing import Any
 
 import pytest
 
-from tests.web.helpers import totp_now
+from tests.web.helpers import PASSWORD, sign_in
 
 CHROMIUM = os.environ.get("HYGIE_CHROMIUM", "/usr/bin/chromium")
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
@@ -71,16 +70,7 @@ def make_user(db: None) -> Callable[..., Any]:
 @pytest.fixture
 def signed_in(client: Any) -> Callable[[Any], Any]:
     """signed_in(user): the test client, signed in (and verified when the user has a device)."""
-    def sign_in(user: Any) -> Any:
-        response = client.post("/accounts/login/", {"username": user.username,
-                                                    "password": PASSWORD})
-        assert response.status_code == 302, response.content[:500]
-        if getattr(user, "device", None) is not None:
-            response = client.post("/accounts/two-factor/", {"token": totp_now(user.device)})
-            assert response.status_code == 302
-        return client
-
-    return sign_in
+    return lambda user: sign_in(client, user)
 
 
 # --- a real server, for the browser ---------------------------------------------------------------

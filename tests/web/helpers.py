@@ -1,9 +1,11 @@
-"""Helpers for the web tests: TOTP codes, the job worker, the accessibility check."""
+"""Helpers for the web tests: signing in, TOTP codes, the job worker, the accessibility check."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
+
+PASSWORD = "correct horse battery staple"  # every test user's
 
 
 def totp_now(device: Any) -> str:
@@ -13,6 +15,26 @@ def totp_now(device: Any) -> str:
     t = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     t.time = time.time()
     return f"{t.token():0{device.digits}d}"
+
+
+def sign_in(client: Any, user: Any) -> Any:
+    """Sign `client` in as `user`, past the second factor when the user has a device."""
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    if getattr(user, "device", None) is not None:
+        response = client.post("/accounts/two-factor/", {"token": totp_now(user.device)})
+        assert response.status_code == 302
+    return client
+
+
+def login(user: Any) -> Any:
+    """A fresh client signed in as `user`, with pages in English. One client per user: a TOTP
+    code is accepted once, so a user signs in once per test."""
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    return sign_in(client, user)
 
 
 def run_jobs(queue: str) -> int:

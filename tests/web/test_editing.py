@@ -24,8 +24,8 @@ from hygie.web.catalogue.models import (
     Table,
     Variable,
 )
+from tests.web import helpers
 from tests.web.conftest import PASSWORD
-from tests.web.helpers import totp_now
 
 pytestmark = pytest.mark.django_db
 TEAM = "catalogue-team"
@@ -39,18 +39,8 @@ def english(client):
 
 @pytest.fixture
 def login():
-    """login(user): a new client signed in as `user`, past the second factor. One client per user:
-    a TOTP code is accepted once, so a user signs in once per test."""
-    def sign_in(user):
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        response = client.post("/accounts/login/", {"username": user.username,
-                                                    "password": PASSWORD})
-        assert response.status_code == 302
-        if getattr(user, "device", None) is not None:
-            response = client.post("/accounts/two-factor/", {"token": totp_now(user.device)})
-            assert response.status_code == 302
-        return client
-    return sign_in
+    """login(user): a new client signed in as `user`, past the second factor (`helpers.login`)."""
+    return helpers.login
 
 
 def spec(*variables: VariableSpec, tables: tuple[str, ...] = ("VISITS",)) -> VersionSpec:
@@ -184,7 +174,7 @@ def test_csrf_protects_every_change(world):
     client.get("/accounts/two-factor/")
     token = client.cookies["csrftoken"].value
     response = client.post("/accounts/two-factor/", {
-        "token": totp_now(world["editor_a"].device), "csrfmiddlewaretoken": token})
+        "token": helpers.totp_now(world["editor_a"].device), "csrfmiddlewaretoken": token})
     assert response.status_code == 302
     before = counts()
     assert client.post("/catalogue/base-a/v2/submit/").status_code == 403

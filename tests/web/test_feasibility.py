@@ -30,8 +30,7 @@ from hygie.web.catalogue.lake import attach_lake
 from hygie.web.catalogue.models import DataHolder, Dataset, DatasetVersion, Status
 from hygie.web.feasibility import counting, services
 from hygie.web.feasibility.models import CountState, Enquiry, SavedCohort
-from tests.web.conftest import PASSWORD
-from tests.web.helpers import run_jobs, totp_now
+from tests.web.helpers import login, run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -97,18 +96,6 @@ def counting_env(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path)
 def with_lake(snds: DatasetVersion, lake: Path) -> DatasetVersion:
     attach_lake(snds, lake)
     return snds
-
-
-def login(user: Any) -> Client:
-    """A fresh client signed in as `user` (TOTP-verified when the user has a device), in English."""
-    client = Client()
-    client.cookies["django_language"] = "en"
-    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.content[:300]
-    if getattr(user, "device", None) is not None:
-        assert client.post("/accounts/two-factor/",
-                           {"token": totp_now(user.device)}).status_code == 302
-    return client
 
 
 def make_cohort(owner: Any, definition: str = T2D, name: str = "T2D") -> SavedCohort:

@@ -29,6 +29,7 @@ from hygie.catalogue.stats import (
 )
 from hygie.engine.lake import Dataset, DatasetWriter, write_parquet
 from hygie.sdc import THRESHOLD, TOTAL, audit_table
+from tests.web.helpers import run_jobs
 
 DCIR_KEYS = ("DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
              "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF")
@@ -377,20 +378,6 @@ def attached(snds_version, lake, django_capture_on_commit_callbacks):
     return snds_version
 
 
-def run_worker() -> None:
-    """The django-tasks-db worker, in this process, until the statistics queue is empty.
-
-    The worker recycles database connections between jobs; here the test's transaction must
-    stay open (PostgreSQL would lose it), so that step alone is skipped."""
-    from unittest import mock
-
-    from django.core.management import call_command
-
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        call_command("db_worker", "--batch", "--queue-name", "statistics", "--no-startup-delay",
-                     "--no-reload", "--interval", "0", verbosity=0)
-
-
 def test_attaching_a_lake_enqueues_the_statistics_job(attached):
     from django_tasks_db.models import DBTaskResult
 
@@ -429,7 +416,7 @@ def test_the_worker_computes_and_stores_the_statistics(attached, computed, clien
 
     from hygie.web.catalogue.models import Statistics
 
-    run_worker()
+    run_jobs("statistics")
     stats = Statistics.objects.get(version=attached)
     assert stats.state == Statistics.State.DONE, stats.error
     assert (stats.progress, stats.step, stats.error) == (100, "done", "")
@@ -443,12 +430,11 @@ def test_the_worker_computes_and_stores_the_statistics(attached, computed, clien
 def test_the_editors_hear_when_the_figures_are_ready_or_failed(
         attached, make_user, mailoutbox, django_capture_on_commit_callbacks):
     from hygie.web.catalogue.models import DatasetVersion
-    from tests.web.helpers import run_jobs
 
     make_user("editor-cnam", holder="cnam")
     make_user("other-editor", holder="atih")
     with django_capture_on_commit_callbacks(execute=True):
-        run_worker()
+        run_jobs("statistics")
     assert run_jobs("mail") == 1
     (mail,) = mailoutbox
     assert mail.to == ["editor-cnam@example.org"]
@@ -461,7 +447,7 @@ def test_the_editors_hear_when_the_figures_are_ready_or_failed(
     with django_capture_on_commit_callbacks(execute=True):
         request_statistics(DatasetVersion.objects.get(pk=attached.pk))
     with django_capture_on_commit_callbacks(execute=True):
-        run_worker()
+        run_jobs("statistics")
     run_jobs("mail")
     (mail,) = mailoutbox
     assert "failed" in mail.subject
@@ -473,7 +459,7 @@ def test_a_failed_job_says_why_and_can_run_again(attached, make_user, signed_in,
     from hygie.web.catalogue.models import DatasetVersion, Statistics
 
     DatasetVersion.objects.filter(pk=attached.pk).update(lake_path="/nonexistent/lake")
-    run_worker()
+    run_jobs("statistics")
     stats = Statistics.objects.get(version=attached)
     assert stats.state == Statistics.State.FAILED and stats.result == {}
     assert "/nonexistent/lake" in stats.error and "no such dataset folder" in stats.error
@@ -490,7 +476,7 @@ def test_a_failed_job_says_why_and_can_run_again(attached, make_user, signed_in,
     with django_capture_on_commit_callbacks(execute=True):
         response = c.post("/catalogue/snds/v1/statistics/compute/")
     assert response.status_code == 302
-    run_worker()
+    run_jobs("statistics")
     stats.refresh_from_db()
     assert stats.state == Statistics.State.DONE and stats.error == ""
     assert stats.result["individuals"] > 1000
@@ -503,7 +489,7 @@ def test_a_changed_lake_is_refused_until_attached_again(attached):
     original = manifest.read_bytes()
     try:
         manifest.write_bytes(original.replace(b'"kind"', b'"kind" ', 1))
-        run_worker()
+        run_jobs("statistics")
     finally:
         manifest.write_bytes(original)
     stats = Statistics.objects.get(version=attached)
