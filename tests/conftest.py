@@ -91,3 +91,45 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, object]
     out = tmp_path_factory.mktemp("synthetic") / "snds"
     return generate(SynthParams(patients=4000, seed=11, first_year=2019, last_year=2022,
                                 chunk_size=2000), out, workers=2)
+
+
+@pytest.fixture(scope="session")
+def snds(synthetic: tuple[object, object]) -> object:
+    return synthetic[0]
+
+
+@pytest.fixture(scope="session")
+def duck(snds: object) -> Iterator[object]:
+    """A DuckDB engine with the SNDS views of the synthetic dataset."""
+    from hygie.engine.engines import DuckDBEngine
+    from hygie.snds.views import attach_snds
+
+    engine = DuckDBEngine()
+    attach_snds(engine, snds)  # type: ignore[arg-type]
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def raw(synthetic: tuple[object, object]) -> Iterator[object]:
+    """A plain DuckDB connection on the raw tables and the truth, for hand-written queries: the
+    PMSI tables of every year as raw_mco_B, _C, _D, _A (with their year `yr`), the packaged drug
+    table as raw_drug, and each truth table as truth_<name>."""
+    import duckdb
+
+    from hygie.snds.views import drug_table, pmsi_years
+
+    snds, truth = synthetic
+    con = duckdb.connect()
+    for table in snds.tables:  # type: ignore[attr-defined]
+        con.read_parquet(snds.glob(table)).create_view(table)  # type: ignore[attr-defined]
+    for suffix in "BCDA":
+        years = pmsi_years(snds, suffix)  # type: ignore[arg-type]
+        if years:
+            con.execute(f"CREATE VIEW raw_mco_{suffix} AS " + " UNION ALL ".join(
+                f"SELECT *, {year} AS yr FROM {table}" for year, table in years.items()))
+    con.register("raw_drug", drug_table())
+    for table in truth.tables:  # type: ignore[attr-defined]
+        con.read_parquet(truth.glob(table)).create_view(f"truth_{table}")  # type: ignore[attr-defined]
+    yield con
+    con.close()

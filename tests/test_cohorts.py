@@ -9,7 +9,6 @@ import json
 import textwrap
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -112,36 +111,6 @@ exclude:
     at_least: 8
     window: [-1000 days, 0 days]
 """
-
-
-@pytest.fixture(scope="module")
-def snds(synthetic: tuple[Dataset, Dataset]) -> Dataset:
-    return synthetic[0]
-
-
-@pytest.fixture(scope="module")
-def duck(snds: Dataset):
-    engine = DuckDBEngine()
-    attach_snds(engine, snds)
-    yield engine
-    engine.close()
-
-
-@pytest.fixture(scope="module")
-def raw(synthetic: tuple[Dataset, Dataset]):
-    """A plain DuckDB connection on the raw tables and the truth, for hand-written queries."""
-    snds, truth = synthetic
-    con = duckdb.connect()
-    for table in snds.tables:
-        con.read_parquet(snds.glob(table)).create_view(table)
-    for suffix in "BC":
-        years = pmsi_years(snds, suffix)
-        con.execute(f"CREATE VIEW raw_mco_{suffix} AS " + " UNION ALL ".join(
-            f"SELECT *, {year} AS yr FROM {table}" for year, table in years.items()))
-    for table in truth.tables:
-        con.read_parquet(truth.glob(table)).create_view(f"truth_{table}")
-    yield con
-    con.close()
 
 
 def rows(table: pa.Table) -> list[tuple[str, dt.date]]:

@@ -11,7 +11,7 @@ The query is a chain of named steps (CTEs):
   only when a demographic, death or coverage criterion needs it;
 - `STEPS`: one row per entered person with one boolean KEEP_k per criterion, in order: ENTRY
   joined once to the events of every require/exclude event criterion (each counted in its own
-  window by a COUNT_IF) and to PERSON, in one aggregation.
+  window by a COUNT of a CASE, 0 on an empty group) and to PERSON, in one aggregation.
 
 `people` keeps the rows where every KEEP_k holds; `attrition` counts, in one pass over STEPS,
 the people remaining after entry and after each criterion. Only user codes, dates and numbers
@@ -95,6 +95,13 @@ def _in_window(date: exp.Expr, window: tuple[int | None, int | None]) -> list[ex
 
 def _shift(day: dt.date, days: int | None) -> dt.date | None:
     return None if days is None else day + dt.timedelta(days=days)
+
+
+def count_where(condition: exp.Expr) -> exp.Expr:
+    """The number of rows where `condition` holds: 0, never NULL, on an empty group or one where
+    the condition is NULL on every row. `COUNT_IF` is NULL there on DuckDB 2.0.1, and a NULL count
+    made every `exclude` remove the people without any event (issue 9)."""
+    return exp.Count(this=exp.Case().when(condition, exp.Literal.number(1)))
 
 
 def _same_person(left: str, right: str) -> exp.Expr:
@@ -207,7 +214,7 @@ class _Compiler:
     def _criteria_events(self, counted: list[tuple[int, EventCriterion | Died]]) \
             -> tuple[exp.Query, list[exp.Expr]]:
         """The events of the require/exclude criteria, tagged by their set (EVENTS = n), and for
-        each criterion the count of its event days in its window (COUNT_IF, per entered person)."""
+        each criterion the count of its event days in its window (per entered person, never NULL)."""
         union: exp.Query | None = None
         for name in dict.fromkeys(self._events_of(c) for _, c in counted):
             number = exp.Literal.number(int(name.rsplit("_", 1)[1]))
@@ -219,7 +226,7 @@ class _Compiler:
         for _, c in counted:
             window = c.window if isinstance(c, Died) else (c.window or DEFAULT_WINDOW)
             number = exp.Literal.number(int(self._events_of(c).rsplit("_", 1)[1]))
-            counts.append(exp.CountIf(this=exp.and_(
+            counts.append(count_where(exp.and_(
                 exp.EQ(this=col("EVENTS", "x"), expression=number),
                 *_in_window(col("EVENT_DATE", "x"), window), copy=False)))
         return union, counts
@@ -353,8 +360,8 @@ class _Compiler:
         people = people.order_by(exp.Ordered(this=col("PERSON_KEY"), nulls_first=False), copy=False)
         counts = [named(exp.func("COUNT", exp.Star()), "STEP_0")]
         for k in range(1, len(keeps) + 1):
-            counts.append(named(exp.CountIf(this=exp.and_(*(c.copy() for c in keeps[:k]), copy=False)),
-                                     f"STEP_{k}"))
+            counts.append(named(count_where(exp.and_(*(c.copy() for c in keeps[:k]), copy=False)),
+                                f"STEP_{k}"))
         attrition = exp.select(*counts).from_(table(last), copy=False)
         keep_rows = exp.select(col("PERSON_KEY"), *(named(k.copy(), f"KEEP_{i}") for i, k in
                                                     enumerate(keeps, start=1))).from_(table(last))
