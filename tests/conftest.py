@@ -70,7 +70,14 @@ def spark_engine() -> Iterator[object]:
     engine.close()
 
 
-@pytest.fixture(params=["duckdb", "spark"])
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that runs Spark carries the `spark` marker (`make test-fast` leaves them out)."""
+    for item in items:
+        if "spark_engine" in getattr(item, "fixturenames", ()) or "[spark" in item.name:
+            item.add_marker(pytest.mark.spark)
+
+
+@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
 def engine(request: pytest.FixtureRequest) -> Iterator[object]:
     """Each engine in turn: tests using it must give the same results on both."""
     if request.param == "spark":
