@@ -30,6 +30,7 @@ from hygie.cohorts.events import (
     PMSI_SOURCES,
     Codes,
     Dates,
+    ald_spans,
     col,
     date_literal,
     events,
@@ -42,6 +43,10 @@ from hygie.cohorts.events import (
 )
 from hygie.cohorts.model import (
     AgeAtIndex,
+    AgeOn,
+    AgeRange,
+    AldActive,
+    Alive,
     AnyCriterion,
     Cohort,
     ContinuousCoverage,
@@ -57,7 +62,9 @@ from hygie.engine.engines import parse
 # BEN_NAI_MOI is unknown): a fixed template of ours, no user input.
 AGE_IN_MONTHS = ("(YEAR(e.INDEX_DATE) * 12 + MONTH(e.INDEX_DATE))"
                  " - (p.BIRTH_YEAR * 12 + COALESCE(p.BIRTH_MONTH, 1))")
+AGE_ON_IN_MONTHS = "{} - (p.BIRTH_YEAR * 12 + COALESCE(p.BIRTH_MONTH, 1))"  # months of the date
 DEFAULT_WINDOW = (None, 0)  # require/exclude events: any time up to the index date
+ALD_SPANS = "ald_span"  # the "source" of ald_active: exonerations as spans, not events
 SEX_CODES = {"male": 1, "female": 2}  # BEN_SEX_COD
 
 
@@ -91,6 +98,16 @@ def _in_window(date: exp.Expr, window: tuple[int | None, int | None]) -> list[ex
     if end is not None:
         out.append(exp.LTE(this=_days_from_index(date.copy()), expression=exp.Literal.number(end)))
     return out
+
+
+def _age_between(months: exp.Expr, ages: AgeRange) -> exp.Expr:
+    """An age in months within [min, max] completed years."""
+    conds: list[exp.Expr] = []
+    if ages.min is not None:
+        conds.append(exp.GTE(this=months, expression=exp.Literal.number(12 * ages.min)))
+    if ages.max is not None:
+        conds.append(exp.LT(this=months.copy(), expression=exp.Literal.number(12 * (ages.max + 1))))
+    return exp.and_(*conds, copy=False)
 
 
 def _shift(day: dt.date, days: int | None) -> dt.date | None:
@@ -144,9 +161,14 @@ class _Compiler:
             self._need(entry.codelist, entry.sources, self._entry_dates(entry))
         for _, c in self.cohort.criteria:
             if isinstance(c, EventCriterion):
-                self._need(c.codelist, c.sources, self._window_dates(c.window or DEFAULT_WINDOW))
+                dates = (Dates(*c.calendar) if c.calendar
+                         else self._window_dates(c.window or DEFAULT_WINDOW))
+                self._need(c.codelist, c.sources, dates)
             elif isinstance(c, Died) and c.codelist:
                 self._need(c.codelist, ("death_cause",), self._window_dates(c.window))
+            elif isinstance(c, AldActive):  # exonerations that start by the last day to cover
+                last = c.span[1] if c.span else self.cohort.period.end
+                self._need(c.codelist, (ALD_SPANS,), Dates(None, last))
 
     def _event_ctes(self) -> None:
         pmsi = [(sources, dates) for (_, sources), (_, dates) in self.event_sets.items()
@@ -160,15 +182,21 @@ class _Compiler:
             self.ctes.append(("STAYS", stays(hull, self.cohort.quality_filters)))
         for (codelist, sources), (name, dates) in self.event_sets.items():
             codes = Codes.of(self.cohort.codelists[codelist])
+            if sources == (ALD_SPANS,):
+                self.tables |= {"IR_IMB_R", "IR_BEN_R"}
+                self.ctes.append((name, ald_spans(codes, dates)))
+                continue
             union = events(sources, codes, dates=dates, stays_table="STAYS",
                            quality_filters=self.cohort.quality_filters)
             self.tables |= tables_read(sources)
             self.ctes.append((name, exp.select(col("PERSON_KEY"), col("EVENT_DATE")).distinct(copy=False)
                               .from_(subquery(union, "ev"), copy=False)))
 
-    def _events_of(self, c: EventCriterion | Died) -> str:
+    def _events_of(self, c: EventCriterion | Died | AldActive) -> str:
         if isinstance(c, Died):
             return self.event_sets[(str(c.codelist), ("death_cause",))][0]
+        if isinstance(c, AldActive):
+            return self.event_sets[(c.codelist, (ALD_SPANS,))][0]
         return self.event_sets[(c.codelist, c.sources)][0]
 
     # --- entry -------------------------------------------------------------------------------
@@ -211,24 +239,43 @@ class _Compiler:
 
     # --- require and exclude -----------------------------------------------------------------
 
-    def _criteria_events(self, counted: list[tuple[int, EventCriterion | Died]]) \
+    def _when(self, c: EventCriterion | Died | AldActive) -> list[exp.Expr]:
+        """The conditions on an event (or span) row `x` of the criterion's set that make it count."""
+        date = col("EVENT_DATE", "x")
+        if isinstance(c, AldActive):  # the span covers the day(s): started by the first, open
+            first, last = ((date_literal(c.span[0]), date_literal(c.span[1])) if c.span
+                           else (col("INDEX_DATE", "e"), col("INDEX_DATE", "e")))
+            end = col("END_DATE", "x")
+            return [exp.LTE(this=date, expression=first), exp.paren(exp.or_(
+                exp.Is(this=end, expression=exp.Null()), exp.GTE(this=end.copy(), expression=last)))]
+        if isinstance(c, EventCriterion) and c.calendar:
+            return in_dates(date, Dates(*c.calendar))
+        window = c.window if isinstance(c, Died) else (c.window or DEFAULT_WINDOW)
+        return _in_window(date, window)
+
+    def _criteria_events(self, counted: list[tuple[int, EventCriterion | Died | AldActive]]) \
             -> tuple[exp.Query, list[exp.Expr]]:
         """The events of the require/exclude criteria, tagged by their set (EVENTS = n), and for
-        each criterion the count of its event days in its window (per entered person, never NULL)."""
+        each criterion the count of its event days that count (per entered person, never NULL).
+        ALD spans carry their END_DATE; the events of other sets a NULL one."""
+        spans = any(isinstance(c, AldActive) for _, c in counted)
         union: exp.Query | None = None
         for name in dict.fromkeys(self._events_of(c) for _, c in counted):
             number = exp.Literal.number(int(name.rsplit("_", 1)[1]))
-            part = exp.select(named(number, "EVENTS"), col("PERSON_KEY"), col("EVENT_DATE")) \
-                .from_(table(name), copy=False)
+            columns = [named(number, "EVENTS"), col("PERSON_KEY"), col("EVENT_DATE")]
+            if spans:
+                is_span = any(isinstance(c, AldActive) and self._events_of(c) == name
+                              for _, c in counted)
+                columns.append(col("END_DATE") if is_span
+                               else named(exp.cast(exp.Null(), exp.DataType.build("DATE")), "END_DATE"))
+            part = exp.select(*columns).from_(table(name), copy=False)
             union = part if union is None else exp.union(union, part, distinct=False, copy=False)
         assert union is not None
         counts: list[exp.Expr] = []
         for _, c in counted:
-            window = c.window if isinstance(c, Died) else (c.window or DEFAULT_WINDOW)
             number = exp.Literal.number(int(self._events_of(c).rsplit("_", 1)[1]))
             counts.append(count_where(exp.and_(
-                exp.EQ(this=col("EVENTS", "x"), expression=number),
-                *_in_window(col("EVENT_DATE", "x"), window), copy=False)))
+                exp.EQ(this=col("EVENTS", "x"), expression=number), *self._when(c), copy=False)))
         return union, counts
 
     def _person(self, columns: set[str]) -> None:
@@ -262,15 +309,18 @@ class _Compiler:
     def _predicate(self, c: AnyCriterion) -> tuple[exp.Expr, set[str]]:
         """A per-person condition on PERSON (alias p) and ENTRY (alias e), with the columns used."""
         p = "p"
-        if isinstance(c, AgeAtIndex):
-            months = parse(AGE_IN_MONTHS)
-            conds: list[exp.Expr] = []
-            lo, hi = c.age_at_index.min, c.age_at_index.max
-            if lo is not None:
-                conds.append(exp.GTE(this=months, expression=exp.Literal.number(12 * lo)))
-            if hi is not None:
-                conds.append(exp.LT(this=months.copy(), expression=exp.Literal.number(12 * (hi + 1))))
-            return exp.and_(*conds, copy=False), {"BIRTH_YEAR", "BIRTH_MONTH"}
+        if isinstance(c, AgeAtIndex | AgeOn):
+            if isinstance(c, AgeAtIndex):
+                months, ages = parse(AGE_IN_MONTHS), c.age_at_index
+            else:  # the fixed date's months are a number of ours
+                day = c.age_on.date
+                months, ages = parse(AGE_ON_IN_MONTHS.format(day.year * 12 + day.month)), c.age_on
+            return _age_between(months, ages), {"BIRTH_YEAR", "BIRTH_MONTH"}
+        if isinstance(c, Alive):
+            death = col("DEATH_DATE", p)
+            return exp.or_(exp.Is(this=death, expression=exp.Null()),
+                           exp.GTE(this=death.copy(), expression=date_literal(c.alive)),
+                           copy=False), {"DEATH_DATE"}
         if isinstance(c, Sex):
             return exp.EQ(this=col("SEX", p),
                           expression=exp.Literal.number(SEX_CODES[c.sex])), {"SEX"}
@@ -300,10 +350,10 @@ class _Compiler:
         """STEPS: ENTRY joined once to the criteria's events and to PERSON, aggregated per person
         (ENTRY is read once, whatever the number of criteria)."""
         keeps: list[exp.Expr] = []
-        counted: list[tuple[int, EventCriterion | Died]] = []
+        counted: list[tuple[int, EventCriterion | Died | AldActive]] = []
         person_columns: set[str] = set()
         for how, c in self.cohort.criteria:
-            if isinstance(c, EventCriterion) or (isinstance(c, Died) and c.codelist):
+            if isinstance(c, EventCriterion | AldActive) or (isinstance(c, Died) and c.codelist):
                 counted.append((len(keeps), c))
                 keeps.append(exp.Null())  # the count, filled in below
             else:
@@ -343,7 +393,11 @@ class _Compiler:
         out = [f"entry: {entry}, first in {period.start}..{period.end}"]
         for how, c in self.cohort.criteria:
             text = f"{how}: {c.describe()}"
-            if isinstance(c, EventCriterion):
+            if isinstance(c, EventCriterion) and c.calendar:
+                first, last = c.calendar
+                text += (f" in {c.in_year}" if c.in_year is not None
+                         else f" between {first} and {last}")
+            elif isinstance(c, EventCriterion):
                 text += f" {show_window(c.window or DEFAULT_WINDOW)}"
             out.append(text)
         return out

@@ -347,6 +347,25 @@ def _ald(codes: Codes | None, dates: Dates) -> exp.Select:
             .where(exp.and_(*conds), copy=False))
 
 
+def ald_spans(codes: Codes, starts: Dates) -> exp.Select:
+    """The exonerations for a long-term illness of a code list as spans: PERSON_KEY, EVENT_DATE
+    (start, IMB_ALD_DTD) and END_DATE (IMB_ALD_DTF; NULL when open, and for dates before 1900,
+    the SNDS's "no date"), for the exonerations starting within `starts`."""
+    start = as_date(col("IMB_ALD_DTD", "i"))
+    end = as_date(col("IMB_ALD_DTF", "i"))
+    open_end = exp.Case().when(exp.GTE(this=end, expression=date_literal(dt.date(1900, 1, 1))),
+                               end.copy())
+    conds: list[exp.Expr] = [
+        exp.In(this=col("IMB_ETM_NAT", "i"), expressions=[exp.Literal.number(n) for n in ALD_NATURES]),
+        code_match(col("MED_MTF_COD", "i"), codes), *in_dates(col("IMB_ALD_DTD", "i"), starts)]
+    return (exp.select(col("PERSON_KEY", "m"), named(start, "EVENT_DATE"), named(open_end, "END_DATE"))
+            .distinct(copy=False)
+            .from_(table("IR_IMB_R", "i"), copy=False)
+            .join(table("PERSON_MAP", "m"),
+                  on=_on(("m.BEN_NIR_PSA", "i.BEN_NIR_PSA"), ("m.BEN_RNG_GEM", "i.BEN_RNG_GEM")), copy=False)
+            .where(exp.and_(*conds), copy=False))
+
+
 def _death_cause(codes: Codes | None, dates: Dates) -> exp.Select:
     people = (exp.select(col("BEN_IDT_ANO"), named(col("BEN_NIR_ANO"), "PERSON_KEY"))
               .distinct(copy=False).from_(table("IR_BEN_R"), copy=False))

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -106,7 +107,24 @@ def _window(value: object) -> tuple[int | None, int | None]:
     return start, end
 
 
+def _span(value: object) -> object:
+    if not isinstance(value, list | tuple) or len(value) != 2 or None in value:
+        raise ValueError("a calendar span is [first day, last day], e.g. [2021-01-01, 2021-12-31]")
+    return tuple(value)
+
+
+def _ordered_span(value: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
+    if value[0] > value[1]:
+        raise ValueError(f"the span ends ({value[1]}) before it starts ({value[0]})")
+    if value[0].year < 1900 or value[1].year > 2100:
+        raise ValueError("dates of a calendar span lie between 1900 and 2100")
+    return value
+
+
 Days = Annotated[int, BeforeValidator(_days)]
+# A span of calendar days, both included: [2021-01-01, 2021-12-31].
+Span = Annotated[tuple[dt.date, dt.date], BeforeValidator(_span), AfterValidator(_ordered_span)]
+Year = Annotated[int, Field(ge=1900, le=2100)]
 Window = Annotated[tuple[int | None, int | None], BeforeValidator(_window)]
 NAME = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
 
@@ -227,9 +245,15 @@ class EventCriterion(_Strict):
     at_least: int = Field(1, ge=1)
     within: Days | None = None
     window: Window | None = None
+    in_year: Year | None = None  # a calendar window: the events of one year ...
+    between: Span | None = None  # ... or of a span of days, whatever the index date
 
     @model_validator(mode="after")
     def _count(self) -> EventCriterion:
+        given = [k for k in ("window", "in_year", "between") if getattr(self, k) is not None]
+        if len(given) > 1:
+            _fail([((given[1],), f"give one of window, in_year or between, not {' and '.join(given)}")],
+                  self.kind)
         if self.within is not None and self.within < 1:
             _fail([(("within",), "within must be at least 1 day")], self.kind)
         if self.within is not None and self.at_least < 2:
@@ -239,6 +263,13 @@ class EventCriterion(_Strict):
     @property
     def codelist(self) -> str:
         return str(getattr(self, self.kind))
+
+    @property
+    def calendar(self) -> tuple[dt.date, dt.date] | None:
+        """The calendar days counted, both included, when the criterion has a calendar window."""
+        if self.in_year is not None:
+            return dt.date(self.in_year, 1, 1), dt.date(self.in_year, 12, 31)
+        return self.between
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -333,6 +364,62 @@ class AgeAtIndex(_Strict):
         return f"age at index {lo or 0}-{hi}"
 
 
+class AgeOnDate(AgeRange):
+    date: dt.date
+
+
+class AgeOn(_Strict):
+    """Age on a fixed date (the screening indicators' "aged 50-74 on 1 January")."""
+
+    kind: ClassVar[str] = "age_on"
+    age_on: AgeOnDate
+
+    def describe(self) -> str:
+        lo, hi = self.age_on.min, self.age_on.max
+        ages = f"{lo}+" if hi is None else f"{lo or 0}-{hi}"
+        return f"age {ages} on {self.age_on.date}"
+
+
+class Alive(_Strict):
+    """Alive on a date: no death (IR_BEN_R.BEN_DCD_DTE) before it."""
+
+    kind: ClassVar[str] = "alive"
+    alive: dt.date
+
+    def describe(self) -> str:
+        return f"alive on {self.alive}"
+
+
+class AldActive(_Strict):
+    """An exoneration for a long-term illness of a CIM-10 list (IR_IMB_R) covering the index date,
+    a given day (`on`), or a whole span (`throughout`)."""
+
+    kind: ClassVar[str] = "ald_active"
+    ald_active: str
+    on: dt.date | None = None
+    throughout: Span | None = None
+
+    @model_validator(mode="after")
+    def _one_date(self) -> AldActive:
+        if self.on is not None and self.throughout is not None:
+            _fail([(("throughout",), "give on or throughout, not both")], "ald_active")
+        return self
+
+    @property
+    def codelist(self) -> str:
+        return self.ald_active
+
+    @property
+    def span(self) -> tuple[dt.date, dt.date] | None:
+        """The days the exoneration must cover (None: the index date)."""
+        return (self.on, self.on) if self.on is not None else self.throughout
+
+    def describe(self) -> str:
+        when = ("on the index date" if self.span is None else f"on {self.on}" if self.on
+                else f"throughout {self.span[0]}..{self.span[1]}")
+        return f"ALD for {self.ald_active} active {when}"
+
+
 class Sex(_Strict):
     kind: ClassVar[str] = "sex"
     sex: Literal["male", "female"]
@@ -401,7 +488,8 @@ class ContinuousCoverage(_Strict):
 
 
 EVENT_KINDS = ("diagnosed", "hospitalised_for", "dispensed", "act", "lab")
-OTHER_KINDS = ("age_at_index", "sex", "region", "department", "died", "continuous_coverage")
+OTHER_KINDS = ("age_at_index", "age_on", "sex", "region", "department", "died", "alive",
+               "ald_active", "continuous_coverage")
 
 
 def _tagger(kinds: tuple[str, ...]) -> Any:
@@ -426,15 +514,17 @@ Criterion = Annotated[
     Annotated[Diagnosed, Tag("~diagnosed")] | Annotated[HospitalisedFor, Tag("~hospitalised_for")]
     | Annotated[Dispensed, Tag("~dispensed")] | Annotated[Act, Tag("~act")]
     | Annotated[Lab, Tag("~lab")] | Annotated[AgeAtIndex, Tag("~age_at_index")]
-    | Annotated[Sex, Tag("~sex")] | Annotated[Region, Tag("~region")]
-    | Annotated[Department, Tag("~department")] | Annotated[Died, Tag("~died")]
+    | Annotated[AgeOn, Tag("~age_on")] | Annotated[Sex, Tag("~sex")]
+    | Annotated[Region, Tag("~region")] | Annotated[Department, Tag("~department")]
+    | Annotated[Died, Tag("~died")] | Annotated[Alive, Tag("~alive")]
+    | Annotated[AldActive, Tag("~ald_active")]
     | Annotated[ContinuousCoverage, Tag("~continuous_coverage")],
     Discriminator(_tagger(EVENT_KINDS + OTHER_KINDS), custom_error_type="criterion",
                   custom_error_message="a criterion names exactly one of "
                                        + ", ".join(EVENT_KINDS + OTHER_KINDS))]
 
-AnyCriterion = (Diagnosed | HospitalisedFor | Dispensed | Act | Lab | AgeAtIndex | Sex | Region
-                | Department | Died | ContinuousCoverage)
+AnyCriterion = (Diagnosed | HospitalisedFor | Dispensed | Act | Lab | AgeAtIndex | AgeOn | Sex
+                | Region | Department | Died | Alive | AldActive | ContinuousCoverage)
 
 
 class Entry(_Strict):
@@ -451,9 +541,10 @@ class Entry(_Strict):
 
     @model_validator(mode="after")
     def _no_window(self) -> Entry:
-        _fail([(("any_of", i, "window"), "entry events are taken in the study period; a window "
-                "belongs to require and exclude criteria")
-               for i, c in enumerate(self.any_of) if c.window is not None], "Entry")
+        _fail([(("any_of", i, key), "entry events are taken in the study period; "
+                f"{'a window' if key == 'window' else key} belongs to require and exclude criteria")
+               for i, c in enumerate(self.any_of) for key in ("window", "in_year", "between")
+               if getattr(c, key) is not None], "Entry")
         return self
 
 
@@ -482,8 +573,8 @@ class Cohort(_Strict):
         for loc, c in places:
             if isinstance(c, EventCriterion):
                 name, systems = c.codelist, c.systems
-            elif isinstance(c, Died) and c.codelist:
-                name, systems = c.codelist, ("CIM10",)
+            elif isinstance(c, Died | AldActive) and c.codelist:
+                name, systems = str(c.codelist), ("CIM10",)
             else:
                 continue
             here = (*loc, c.kind)
@@ -615,7 +706,8 @@ def _read(source: str | Path, suffixes: tuple[str, ...]) -> tuple[str, Path | No
 
 
 _KNOWN_KEYS = sorted({*Cohort.model_fields, *Period.model_fields, *Codelist.model_fields,
-                      *AgeRange.model_fields, "any_of", "at_least", "within", "window", "in",
+                      *AgeOnDate.model_fields, "any_of", "at_least", "within", "window", "in",
+                      "in_year", "between", "on", "throughout",
                       *EVENT_KINDS, *OTHER_KINDS})
 
 
