@@ -67,3 +67,24 @@ def test_entry_events_take_no_calendar_window():
     with pytest.raises(DefinitionError) as err:
         define({"dispensed": "metformin", "in_year": 2021})
     assert err.value.problems[0][0] == "entry.any_of[0].in_year"
+
+
+def test_a_calendar_window_outside_the_data_is_an_error_naming_its_place(tmp_path):
+    from hygie.cohorts.run import CohortError
+
+    db = Snds()
+    db.person("P")
+    db.stay("P", "2021-03-01", main="I500")
+    db.stay("P", "2022-03-01", main="I500")  # PMSI tables of 2021 and 2022
+    dataset = db.write(tmp_path / "snds")
+    inside = define(ENTRY, require=[{"dispensed": "insulins", "in_year": 2022},
+                                    {"alive": "2021-01-01"}])
+    assert inside.count(dataset) == 0
+    outside = define(ENTRY, exclude=[{"dispensed": "insulins", "in_year": 2022},
+                                     {"dispensed": "insulins", "between": ["2018-01-01", "2020-12-31"]},
+                                     {"ald_active": "t2d", "on": "2030-01-01"}])
+    with pytest.raises(CohortError) as err:
+        outside.count(dataset)
+    assert str(err.value) == (
+        "exclude[1].between: [2018-01-01, 2020-12-31] is outside the data (2021-2022); "
+        "exclude[2].on: 2030-01-01 is outside the data (2021-2022)")

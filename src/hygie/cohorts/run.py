@@ -45,9 +45,53 @@ def missing_tables(dataset: Dataset, needed: set[str]) -> list[str]:
     return out
 
 
+def data_years(dataset: Dataset) -> tuple[int, int] | None:
+    """The calendar years a dataset covers, when it says so: the years of its PMSI tables and
+    the generator's first and last year (None when neither is known)."""
+    from hygie.snds.views import pmsi_years
+
+    years = set(pmsi_years(dataset, "C"))
+    parameters = (dataset.manifest.get("source") or {}).get("parameters") or {}
+    for key in ("first_year", "last_year"):
+        if isinstance(parameters.get(key), int):
+            years.add(parameters[key])
+    return (min(years), max(years)) if years else None
+
+
+def dates_outside(cohort: Cohort, years: tuple[int, int]) -> list[str]:
+    """The fixed dates of a definition's criteria that lie wholly outside the data's years,
+    each named by its place ("require[0].in_year: 2030 is outside the data (2019-2022)")."""
+    from hygie.cohorts.model import AgeOn, AldActive, Alive, EventCriterion
+
+    first, last = years
+    out = []
+    counters = {"require": 0, "exclude": 0}
+    for how, c in cohort.criteria:
+        place = f"{how}[{counters[how]}]"
+        counters[how] += 1
+        spans: list[tuple[str, object, int, int]] = []
+        if isinstance(c, EventCriterion) and c.calendar:
+            key = "in_year" if c.in_year is not None else "between"
+            spans.append((key, getattr(c, key), c.calendar[0].year, c.calendar[1].year))
+        elif isinstance(c, AldActive) and c.span:
+            key = "on" if c.on else "throughout"
+            spans.append((key, getattr(c, key), c.span[0].year, c.span[1].year))
+        elif isinstance(c, Alive):
+            spans.append(("alive", c.alive, c.alive.year, c.alive.year))
+        elif isinstance(c, AgeOn):
+            spans.append(("age_on.date", c.age_on.date, c.age_on.date.year, c.age_on.date.year))
+        for key, value, start, end in spans:
+            if end < first or start > last:
+                shown = (f"[{value[0]}, {value[1]}]" if isinstance(value, tuple) else str(value))
+                out.append(f"{place}.{key}: {shown} is outside the data ({first}-{last})")
+    return out
+
+
 @contextmanager
-def snds_engine(source: Source, needed: set[str] | None = None) -> Iterator[Engine]:
-    """An engine with the SNDS views of `source` (which is used as is when it is an engine)."""
+def snds_engine(source: Source, needed: set[str] | None = None,
+                cohort: Cohort | None = None) -> Iterator[Engine]:
+    """An engine with the SNDS views of `source` (which is used as is when it is an engine).
+    With a cohort, its fixed dates are checked against the years the dataset covers."""
     if isinstance(source, Engine):
         yield source
         return
@@ -59,6 +103,10 @@ def snds_engine(source: Source, needed: set[str] | None = None) -> Iterator[Engi
     if absent:
         raise CohortError(f"the definition reads {', '.join(absent)}, absent from the dataset "
                           f"{dataset.path}")
+    years = data_years(dataset)
+    outside = dates_outside(cohort, years) if cohort is not None and years else []
+    if outside:
+        raise CohortError("; ".join(outside))
     engine = DuckDBEngine()
     try:
         attach_snds(engine, dataset)
@@ -69,13 +117,13 @@ def snds_engine(source: Source, needed: set[str] | None = None) -> Iterator[Engi
 
 def run_people(cohort: Cohort, source: Source) -> pa.Table:
     compiled = cohort.compile()
-    with snds_engine(source, compiled.tables) as engine:
+    with snds_engine(source, compiled.tables, cohort) as engine:
         return engine.arrow(cast(exp.Expression, compiled.people))
 
 
 def run_attrition(cohort: Cohort, source: Source) -> list[tuple[str, int]]:
     compiled = cohort.compile()
-    with snds_engine(source, compiled.tables) as engine:
+    with snds_engine(source, compiled.tables, cohort) as engine:
         row = engine.arrow(cast(exp.Expression, compiled.attrition)).to_pylist()[0]
     return [(label, int(row[f"STEP_{k}"] or 0)) for k, label in enumerate(compiled.steps)]
 
@@ -95,7 +143,7 @@ def run_feasibility(cohort: Cohort, source: Source, secret: Secret,
     cell_key = CellKey.from_secret(secret)
     compiled = cohort.compile()
     steps, kept, opposed = "FEASIBILITY_STEPS", "FEASIBILITY_KEPT", "FEASIBILITY_OPPOSED"
-    with snds_engine(source, compiled.tables) as engine:
+    with snds_engine(source, compiled.tables, cohort) as engine:
         try:
             engine.register_arrow(opposed, register.table() if register else SCHEMA.empty_table())
             engine.materialize(steps, cast(exp.Expression, compiled.keeps))
