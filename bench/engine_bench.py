@@ -32,9 +32,9 @@ from sqlglot import exp
 
 from hygie.engine.engines import DuckDBEngine, Engine, SparkEngine
 from hygie.engine.lake import Dataset
-from hygie.extract.linkage import cohort_maps, linked
 from hygie.pseudo.keys import Secret
 from hygie.pseudo.pseudonyms import build_mapping
+from hygie.snds.persons import cohort_maps, linked
 from hygie.snds.views import attach_snds
 
 BENCH = Path(__file__).resolve().parent

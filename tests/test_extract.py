@@ -298,7 +298,7 @@ def test_an_extract_reads_as_duckdb_relations_and_arrow_tables(baseline):
 
 
 def test_only_the_person_maps_the_tables_link_through_are_built():
-    from hygie.extract.linkage import COHORT_MAP, COHORT_PMSI_MAP, cohort_maps
+    from hygie.snds.persons import COHORT_MAP, COHORT_PMSI_MAP, cohort_maps
 
     assert set(cohort_maps("PSEUDONYMS", ["ER_PRS_F", "ER_PHA_F"])) == {COHORT_MAP}
     assert set(cohort_maps("PSEUDONYMS", ["T_MCO21B"])) == {COHORT_PMSI_MAP}

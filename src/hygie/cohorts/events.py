@@ -32,10 +32,8 @@ from functools import cache
 from sqlglot import exp
 
 from hygie.cohorts.model import Codelist
+from hygie.snds.persons import DCIR_KEYS, PMSI_FLAGS
 
-DCIR_KEYS = ("DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
-             "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF")
-PMSI_FLAGS = ("NIR_RET", "NAI_RET", "SEX_RET", "SEJ_RET", "FHO_RET", "PMS_RET", "DAT_RET")
 ALD_NATURES = (41, 43, 45)  # IR_ETM_V: listed ALD, off-list ALD, polypathology
 INFORMATION_ONLY = 71
 PMSI_SOURCES = frozenset({"pmsi_main", "pmsi_related", "pmsi_associated", "pmsi_act"})

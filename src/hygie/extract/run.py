@@ -24,17 +24,17 @@ from sqlglot import exp
 
 from hygie.engine.engines import Engine, open_engine, parse
 from hygie.engine.lake import Dataset, DatasetWriter, check_target, sha256_file, write_parquet
-from hygie.extract.linkage import (
+from hygie.extract.scope import Scope
+from hygie.pseudo.keys import Secret
+from hygie.pseudo.oppositions import OppositionRegister
+from hygie.pseudo.pseudonyms import build_mapping
+from hygie.snds.persons import (
     COHORT_MAP,
     COHORT_PMSI_MAP,
     cohort_maps,
     linked,
     row_key_name,
 )
-from hygie.extract.scope import Scope
-from hygie.pseudo.keys import Secret
-from hygie.pseudo.oppositions import OppositionRegister
-from hygie.pseudo.pseudonyms import build_mapping
 from hygie.snds.schemas import load_schemas
 from hygie.snds.views import attach_snds
 

@@ -28,14 +28,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hygie.engine.lake import Dataset
+from hygie.snds.persons import DCIR_KEYS
 from hygie.snds.schemas import load_schemas
 
 # Person identifiers of the SNDS: never released, replaced by the project pseudonym PSEUDO_ID.
 IDENTIFIERS = frozenset({"BEN_NIR_PSA", "BEN_RNG_GEM", "BEN_NIR_ANO", "BEN_IDT_ANO", "ASS_NIR_ANO",
                          "NIR_ANO_17", "NIR_ANO_MAM", "DCD_IDT_ENC", "BEN_IDT_TOP"})
 # Row keys that link tables of one project: replaced by keyed LINE_ID / STAY_ID.
-ROW_KEYS = frozenset({"DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
-                      "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF", "RSA_NUM"})
+ROW_KEYS = frozenset({*DCIR_KEYS, "RSA_NUM"})
 _PROJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -92,7 +92,7 @@ class Scope(BaseModel):
 
     def check(self, dataset: Dataset) -> None:
         """Raise a ScopeError listing every table or column the scope cannot have."""
-        from hygie.extract.linkage import supported
+        from hygie.snds.persons import supported
 
         problems = []
         schemas = load_schemas()

@@ -4,8 +4,9 @@
 
 - one view per table of the dataset, named as the table (`IR_BEN_R`, `ER_PRS_F`, `T_MCO21B`, ...);
 - `MCO_B`, `MCO_C`, `MCO_D`, `MCO_A`: the PMSI MCO tables of all years, with a `PMSI_YEAR` column;
-- `PERSON_MAP`: (BEN_NIR_PSA, BEN_RNG_GEM) -> PERSON_KEY, the stable individual identifier
-  BEN_NIR_ANO, so that a person with several pseudo-NIRs is one person and twins are two;
+- `PERSON_MAP` (the rules are `hygie.snds.persons`'): (BEN_NIR_PSA, BEN_RNG_GEM) -> PERSON_KEY,
+  the stable individual identifier BEN_NIR_ANO, so that a person with several pseudo-NIRs is one
+  person and twins are two;
 - `PMSI_PERSON_MAP`: NIR_ANO_17 -> PERSON_KEY for the pseudo-NIRs that name one person only. The
   PMSI has no twin rank: stays under a pseudo-NIR shared by twins cannot be attributed and are
   left out (`ambiguous_pmsi_keys` counts them);
@@ -24,6 +25,7 @@ import pyarrow as pa
 
 from hygie.engine.engines import Engine, parse
 from hygie.engine.lake import Dataset
+from hygie.snds.persons import PERSON_MAP_SQL, PMSI_PERSON_MAP_SQL
 
 _PMSI = re.compile(r"^T_MCO(\d\d)([A-Z]+)$")
 
@@ -59,13 +61,8 @@ def attach_snds(engine: Engine, dataset: Dataset) -> None:
         union = " UNION ALL ".join(  # every year has the fields of one schema, in order
             f'SELECT *, {year} AS PMSI_YEAR FROM "{table}"' for year, table in years.items())
         engine.execute(f"CREATE OR REPLACE TEMP VIEW MCO_{suffix} AS {union}")
-    engine.execute(parse(
-        "CREATE OR REPLACE TEMP VIEW PERSON_MAP AS "
-        "SELECT DISTINCT BEN_NIR_PSA, BEN_RNG_GEM, BEN_NIR_ANO AS PERSON_KEY FROM IR_BEN_R"))
-    engine.execute(parse(
-        "CREATE OR REPLACE TEMP VIEW PMSI_PERSON_MAP AS "
-        "SELECT BEN_NIR_PSA AS NIR_ANO_17, min(BEN_NIR_ANO) AS PERSON_KEY FROM IR_BEN_R "
-        "GROUP BY BEN_NIR_PSA HAVING count(DISTINCT BEN_NIR_ANO) = 1"))
+    engine.execute(parse(f"CREATE OR REPLACE TEMP VIEW PERSON_MAP AS {PERSON_MAP_SQL}"))
+    engine.execute(parse(f"CREATE OR REPLACE TEMP VIEW PMSI_PERSON_MAP AS {PMSI_PERSON_MAP_SQL}"))
     engine.register_arrow("DRUG", drug_table())
 
 

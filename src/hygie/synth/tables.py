@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from hygie.snds.persons import DCIR_KEYS
 from hygie.snds.schemas import TableSchema, load_schemas
 from hygie.synth import knowledge as K
 from hygie.synth.care import ACT_CODES, PANEL_KEYS, STAY_KEYS, Care
@@ -27,8 +28,6 @@ from hygie.synth.places import (
 )
 
 EPOCH = dt.date(1970, 1, 1)
-DCIR_KEYS = ("DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
-             "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF")
 # Salts of the identifier streams (see people.pseudo_ids).
 SALT_PSA, SALT_PSA_NEW, SALT_NIR_ANO, SALT_IDT_ANO, SALT_PARENT = 11, 13, 17, 19, 23
 

@@ -1,4 +1,15 @@
-"""How each SNDS table reaches a person, a date and a row key, for extraction.
+"""The SNDS person model: how each table reaches a person, a date and a row key.
+
+The one copy of these rules, used by targeting (`hygie.cohorts.events`), extraction, and the
+views of `hygie.snds.views`:
+
+- a person is BEN_NIR_ANO (PERSON_KEY): one person may have several pseudo-NIRs (BEN_NIR_PSA)
+  over life, and twins share a pseudo-NIR with different ranks (BEN_RNG_GEM); PERSON_MAP sends
+  (BEN_NIR_PSA, BEN_RNG_GEM) to the person;
+- the PMSI has the pseudo-NIR only (NIR_ANO_17, no rank): PMSI_PERSON_MAP keeps the pseudo-NIRs
+  that name one person, so that a stay under a pseudo-NIR shared by twins is never attributed;
+  a stay is trusted when its linkage flags (PMSI_FLAGS) are all OK;
+- DCIR detail tables join ER_PRS_F on the nine DCIR_KEYS (forgetting one duplicates rows).
 
 Each supported table gives a query over the views of `hygie.snds.views` returning its own columns
 (as `t.*`) plus:
@@ -22,6 +33,12 @@ from hygie.engine.engines import parse
 
 DCIR_KEYS = ("DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
              "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF")
+# PMSI MCO linkage quality flags (T_MCOaaC): a stay is trusted when each is OK (false, or '0').
+PMSI_FLAGS = ("NIR_RET", "NAI_RET", "SEX_RET", "SEJ_RET", "FHO_RET", "PMS_RET", "DAT_RET")
+PERSON_MAP_SQL = ("SELECT DISTINCT BEN_NIR_PSA, BEN_RNG_GEM, BEN_NIR_ANO AS PERSON_KEY "
+                  "FROM IR_BEN_R")
+PMSI_PERSON_MAP_SQL = ("SELECT BEN_NIR_PSA AS NIR_ANO_17, min(BEN_NIR_ANO) AS PERSON_KEY "
+                       "FROM IR_BEN_R GROUP BY BEN_NIR_PSA HAVING count(DISTINCT BEN_NIR_ANO) = 1")
 DCIR_DETAILS = frozenset({"ER_PHA_F", "ER_BIO_F", "ER_CAM_F", "ER_UCD_F", "ER_ETE_F", "ER_TIP_F"})
 _PMSI = re.compile(r"^T_MCO(\d\d)([A-Z]+)$")
 _SAFE = re.compile(r"^[A-Z][A-Z0-9_]*$")
