@@ -79,11 +79,9 @@ class Compiled:
 
 def render(query: exp.Expr, engine: str = "duckdb", *, pretty: bool = True) -> str:
     """SQL text of a compiled query for an engine (duckdb or spark)."""
-    from hygie.engine.engines import ENGINES, EngineError
+    from hygie.engine.dialects import dialect
 
-    if engine not in ENGINES:
-        raise EngineError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    return query.sql(dialect=ENGINES[engine].dialect, pretty=pretty)
+    return dialect(engine).render(query, pretty=pretty)
 
 
 def _days_from_index(date: exp.Expr) -> exp.Expr:

@@ -1,9 +1,9 @@
 """Run the core's SQL on DuckDB (default) or Spark, with the same results.
 
-SQL is written once in DuckDB's dialect as SQLGlot expressions, and rendered for the engine at
-hand by SQLGlot. What does not translate (HMAC, Parquet output) is a method of the engine class.
-Tables are registered as views over lake datasets; results come back as Arrow tables or are
-written to Parquet.
+SQL is written once in DuckDB's dialect as SQLGlot expressions. Each engine holds a stateless
+dialect (`hygie.engine.dialects`: rendering, and what SQLGlot does not translate) and adds the
+execution: a connection or session, parameters bound apart from the text, temporary tables, views
+over lake datasets. Results come back as Arrow tables or are written to Parquet.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from hygie.engine.dialects import DIALECTS, Dialect
 from hygie.engine.lake import Dataset
 
 SQL = exp.Expression | str
 
 
-class EngineError(RuntimeError):
+class EngineError(ValueError):
     """The engine cannot run what it was asked; the message says why."""
 
 
@@ -48,11 +49,10 @@ class Engine(ABC):
     """One SQL engine. Subclasses say how to run SQL and what does not translate."""
 
     name: ClassVar[str]
-    dialect: ClassVar[str]
+    dialect: ClassVar[Dialect]
 
     def render(self, query: SQL) -> str:
-        expr = parse(query) if isinstance(query, str) else query
-        return expr.sql(dialect=self.dialect)
+        return self.dialect.render(parse(query) if isinstance(query, str) else query)
 
     # Key material (HMAC pads) travels as bound parameters, never as SQL text: query text may show
     # up in logs, errors or `hygie cohort sql`, and the pads would reveal the key.
@@ -99,9 +99,11 @@ class Engine(ABC):
     def write_parquet(self, query: SQL, path: Path) -> None:
         """Write a query's result to one Parquet file (sort it in the query for stable bytes)."""
 
-    @abstractmethod
     def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
-        """HMAC-SHA256 of a text expression, as lower-case hex, inside the engine."""
+        """HMAC-SHA256 of a text expression, as lower-case hex, inside the engine (the key's
+        pads are bound to this engine as parameters)."""
+        ipad, opad = self.key_placeholders(key)
+        return self.dialect.hmac_sha256(ipad, opad, value)
 
     @abstractmethod
     def materialize(self, name: str, query: SQL) -> None:
@@ -127,7 +129,7 @@ class Engine(ABC):
 
 class DuckDBEngine(Engine):
     name = "duckdb"
-    dialect = "duckdb"
+    dialect = DIALECTS["duckdb"]
 
     def __init__(self, *, memory_limit: str | None = None, temp_directory: str | None = None,
                  threads: int | None = None) -> None:
@@ -177,18 +179,8 @@ class DuckDBEngine(Engine):
         for (kind,) in kinds:
             self.con.execute(f"DROP {kind} IF EXISTS {ident}")
 
-    def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
-        ipad, opad = self.key_placeholders(key)
-        inner = _fn("sha256", exp.DPipe(this=ipad, expression=_fn("encode", value)))
-        return _fn("sha256", exp.DPipe(this=opad, expression=_fn("unhex", inner)))
-
     def close(self) -> None:
         self.con.close()
-
-
-def _fn(name: str, *args: exp.Expression) -> exp.Expression:
-    """A function call rendered as written, for the per-engine pieces SQLGlot must not touch."""
-    return exp.Anonymous(this=name, expressions=list(args))
 
 
 
@@ -196,7 +188,7 @@ class SparkEngine(Engine):
     """Spark in local mode (`local[N]`) or on a cluster (`spark://host:port`)."""
 
     name = "spark"
-    dialect = "spark"
+    dialect = DIALECTS["spark"]
 
     def __init__(self, master: str | None = None, *, config: dict[str, str] | None = None,
                  app_name: str = "hygie") -> None:
@@ -252,12 +244,6 @@ class SparkEngine(Engine):
     def drop(self, name: str) -> None:
         if self.spark.catalog.tableExists(name):
             self.spark.catalog.dropTempView(name)
-
-    def hmac_sha256(self, key: bytes, value: exp.Expression) -> exp.Expression:
-        ipad, opad = self.key_placeholders(key)
-        utf8 = _fn("encode", value, exp.Literal.string("UTF-8"))
-        inner = _fn("sha2", _fn("concat", ipad, utf8), exp.Literal.number(256))
-        return _fn("sha2", _fn("concat", opad, _fn("unhex", inner)), exp.Literal.number(256))
 
     def close(self) -> None:
         self.spark.stop()

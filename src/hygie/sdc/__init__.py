@@ -16,7 +16,6 @@ from hygie.sdc.cellkey import (
     CellKey,
     PerturbationTable,
     cell_key_of,
-    record_key_sql,
 )
 from hygie.sdc.released import THRESHOLD, Reason, Released, SdcError, suppress
 from hygie.sdc.tables import ProtectedTable, protect_table
@@ -36,6 +35,5 @@ __all__ = [
     "audit_table",
     "cell_key_of",
     "protect_table",
-    "record_key_sql",
     "suppress",
 ]

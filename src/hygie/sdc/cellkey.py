@@ -207,7 +207,7 @@ class CellKey:
                   .where(exp.Not(this=exp.Is(this=pid.copy(), expression=exp.Null()))))
         digest = engine.hmac_sha256(self._secret, exp.cast(pid.copy(), "VARCHAR"))
         keys = exp.select(*(g.copy() for g in groups),
-                          record_key_sql(digest, engine.dialect).as_("rk")).from_(
+                          engine.dialect.record_key(digest, KEY_HEX_DIGITS).as_("rk")).from_(
             people.subquery("d"))
         key_sum = exp.Mod(this=exp.Coalesce(this=exp.Sum(this=exp.column("rk")),
                                             expressions=[exp.Literal.number(0)]),
@@ -223,15 +223,3 @@ class CellKey:
         row = engine.arrow(self.query(engine, persons, person_column)).to_pylist()[0]
         return self.release_sum(row["n"], row["key_sum"])
 
-
-def record_key_sql(hmac_hex: exp.Expression, dialect: str) -> exp.Expression:
-    """The record key (an integer in [0, 2^32)) from an HMAC given as lower-case hex, in SQL."""
-    head = exp.Substring(this=hmac_hex, start=exp.Literal.number(1),
-                         length=exp.Literal.number(KEY_HEX_DIGITS))
-    if dialect == "duckdb":
-        return exp.cast(exp.DPipe(this=exp.Literal.string("0x"), expression=head), "BIGINT")
-    if dialect == "spark":
-        conv = exp.Anonymous(this="conv", expressions=[head, exp.Literal.number(16),
-                                                       exp.Literal.number(10)])
-        return exp.cast(conv, "BIGINT")
-    raise SdcError(f"no record-key SQL for the {dialect!r} dialect")
