@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from hygie.engine.engines import DuckDBEngine, Engine
+from hygie.engine.engines import Engine
 from hygie.engine.lake import Dataset
 from hygie.sdc import THRESHOLD, TOTAL, SdcError, protect_table, suppress
 
@@ -92,10 +92,9 @@ def compute(dataset: Dataset, progress: Progress | None = None, *, top: int = TO
     if "IR_BEN_R" not in dataset.tables:
         raise StatsError(f"{dataset.path}: no IR_BEN_R table; statistics need the SNDS "
                          "beneficiary table")
-    from hygie.snds.views import attach_snds
+    from hygie.snds.views import open_snds
 
-    with DuckDBEngine(threads=threads, memory_limit=memory_limit) as engine:
-        attach_snds(engine, dataset)
+    with open_snds(dataset, "duckdb", threads=threads, memory_limit=memory_limit) as engine:
         exact = measure(engine, dataset, report, top=top)
     report(95, "secrecy")
     out = release(exact, top=top)

@@ -56,12 +56,11 @@ def count(definition: Path = DEF,
     from rich.console import Console
     from rich.table import Table
 
-    from hygie.cohorts.run import CohortError, missing_tables
-    from hygie.engine.engines import open_engine
+    from hygie.cohorts.run import CohortError
     from hygie.engine.lake import Dataset, LakeError
     from hygie.pseudo.keys import SecretError, load_secret
     from hygie.pseudo.oppositions import OppositionRegister
-    from hygie.snds.views import attach_snds
+    from hygie.snds.views import missing_tables, open_snds
 
     cohort = _load(definition)
     compiled = cohort.compile()
@@ -78,8 +77,7 @@ def count(definition: Path = DEF,
         raise _fail(f"{definition} reads {', '.join(absent)}, absent from the dataset {data}")
     console = Console()
     with console.status(f"counting on {engine.value}...", spinner="dots"), \
-            open_engine(engine.value) as eng:
-        attach_snds(eng, dataset)
+            open_snds(dataset, engine.value) as eng:
         try:
             counts = cohort.feasibility(eng, secret, OppositionRegister(oppositions))
         except CohortError as exc:

@@ -32,19 +32,6 @@ class CohortError(RuntimeError):
     """A cohort cannot run on this data; the message says why."""
 
 
-def missing_tables(dataset: Dataset, needed: set[str]) -> list[str]:
-    have = set(dataset.tables)
-    out = []
-    for table in sorted(needed - {"DRUG"}):  # the drug table is packaged with Hygie
-        if table.startswith("T_MCOaa"):
-            suffix = table.removeprefix("T_MCOaa")
-            if not any(t.startswith("T_MCO") and t[7:] == suffix for t in have):
-                out.append(table)
-        elif table not in have:
-            out.append(table)
-    return out
-
-
 def data_years(dataset: Dataset) -> tuple[int, int] | None:
     """The calendar years a dataset covers, when it says so: the years of its PMSI tables and
     the generator's first and last year (None when neither is known)."""
@@ -95,11 +82,10 @@ def snds_engine(source: Source, needed: set[str] | None = None,
     if isinstance(source, Engine):
         yield source
         return
-    from hygie.engine.engines import DuckDBEngine
-    from hygie.snds.views import attach_snds
+    from hygie.snds.views import missing_tables, open_snds
 
     dataset = source if isinstance(source, Dataset) else Dataset.open(source)
-    absent = missing_tables(dataset, needed or set())
+    absent = missing_tables(dataset, needed or ())
     if absent:
         raise CohortError(f"the definition reads {', '.join(absent)}, absent from the dataset "
                           f"{dataset.path}")
@@ -107,12 +93,8 @@ def snds_engine(source: Source, needed: set[str] | None = None,
     outside = dates_outside(cohort, years) if cohort is not None and years else []
     if outside:
         raise CohortError("; ".join(outside))
-    engine = DuckDBEngine()
-    try:
-        attach_snds(engine, dataset)
+    with open_snds(dataset) as engine:
         yield engine
-    finally:
-        engine.close()
 
 
 def run_people(cohort: Cohort, source: Source) -> pa.Table:

@@ -22,12 +22,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from hygie.engine.engines import Engine, open_engine, parse
+from hygie.engine.engines import Engine, parse
 from hygie.engine.lake import Dataset, DatasetWriter, check_target, sha256_file, write_parquet
 from hygie.extract.scope import Scope
 from hygie.pseudo.keys import Secret
 from hygie.pseudo.oppositions import OppositionRegister
-from hygie.pseudo.pseudonyms import build_mapping
+from hygie.pseudo.pseudonyms import build_mapping, opposed_filter
 from hygie.snds.persons import (
     COHORT_MAP,
     COHORT_PMSI_MAP,
@@ -36,7 +36,7 @@ from hygie.snds.persons import (
     row_key_name,
 )
 from hygie.snds.schemas import load_schemas
-from hygie.snds.views import attach_snds
+from hygie.snds.views import open_snds
 
 Progress = Callable[[str], None]
 ROWS_PER_PART = 4_000_000
@@ -78,57 +78,49 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
     scope.check(dataset)
     check_target(Path(out), force=force)
     project_key = secret.project_key(scope.project)
-    own = engine is None
-    eng = engine or open_engine(scope.engine)
     report = ExtractReport()
     say = progress or (lambda _: None)
-    try:
-        say("linking the dataset")
-        attach_snds(eng, dataset)
-        eng.register_arrow("OPPOSITION_REGISTER", register.table())
-        say("targeting the cohort")
-        eng.register_arrow("COHORT_RAW", cohort_people(scope, eng))
-        report.cohort_people = int(eng.scalar("SELECT count(DISTINCT PERSON_KEY) FROM COHORT_RAW"))
-        # Objectors are found by hashing each cohort member once with the opposition key.
-        opp_key = secret.opposition_key()
-        eng.materialize("COHORT", exp.select("c.PERSON_KEY").distinct().from_(
-            exp.to_table("COHORT_RAW").as_("c")).where(exp.Not(this=exp.Exists(
-                this=exp.select(exp.Literal.number(1)).from_(
-                    exp.to_table("OPPOSITION_REGISTER").as_("r")).where(exp.EQ(
-                        this=exp.column("OPPOSITION_HASH", table="r"),
-                        expression=eng.hmac_sha256(opp_key, exp.column("PERSON_KEY", table="c"))
-                    ))))))
-        report.released_people = int(eng.scalar("SELECT count(*) FROM COHORT"))
-        report.opposed_people = report.cohort_people - report.released_people
-        build_mapping(eng, "PSEUDONYMS", exp.select("PERSON_KEY").from_("COHORT"), project_key)
-        maps = cohort_maps("PSEUDONYMS", scope.tables)
-        for name, query in maps.items():
-            eng.materialize(name, query)
-        source = {"scope_sha256": scope.digest(), "scope": scope.model_dump(mode="json"),
-                  "project": scope.project, "engine": eng.name,
-                  "input": {"path": str(dataset.path),
-                            "manifest_sha256": sha256_file(dataset.path / "manifest.json"),
-                            "kind": dataset.manifest.get("kind"),
-                            "schema_version": dataset.manifest.get("schema_version"),
-                            "source": dataset.manifest.get("source")}}
-        with DatasetWriter(Path(out), kind="extract", source=source,
-                           schema_version=dataset.manifest.get("schema_version", ""),
-                           force=force) as writer:
-            for table, columns in scope.tables.items():
-                say(f"extracting {table}")
-                report.tables[table] = _extract_table(eng, scope, table, columns, project_key,
-                                                      writer, rows_per_part)
-            ds = writer.commit({"provenance": {
-                "cohort_people": report.cohort_people,
-                "opposed_people_dropped": report.opposed_people,
-                "released_people": report.released_people,
-                "tables": report.tables}})
-        return ds, report
-    finally:
-        for name in ("COHORT", "PSEUDONYMS", COHORT_MAP, COHORT_PMSI_MAP, "EXTRACT_ROWS"):
-            eng.drop(name)
-        if own:
-            eng.close()
+    say("linking the dataset")
+    with open_snds(dataset, engine or scope.engine) as eng:
+        try:
+            eng.register_arrow("OPPOSITION_REGISTER", register.table())
+            say("targeting the cohort")
+            eng.register_arrow("COHORT_RAW", cohort_people(scope, eng))
+            report.cohort_people = int(eng.scalar("SELECT count(DISTINCT PERSON_KEY) FROM COHORT_RAW"))
+            # Objectors are found by hashing each cohort member once with the opposition key.
+            eng.materialize("COHORT", opposed_filter(
+                eng, exp.select("PERSON_KEY").distinct().from_("COHORT_RAW"),
+                secret.opposition_key(), "OPPOSITION_REGISTER"))
+            report.released_people = int(eng.scalar("SELECT count(*) FROM COHORT"))
+            report.opposed_people = report.cohort_people - report.released_people
+            build_mapping(eng, "PSEUDONYMS", exp.select("PERSON_KEY").from_("COHORT"), project_key)
+            maps = cohort_maps("PSEUDONYMS", scope.tables)
+            for name, query in maps.items():
+                eng.materialize(name, query)
+            source = {"scope_sha256": scope.digest(), "scope": scope.model_dump(mode="json"),
+                      "project": scope.project, "engine": eng.name,
+                      "input": {"path": str(dataset.path),
+                                "manifest_sha256": sha256_file(dataset.path / "manifest.json"),
+                                "kind": dataset.manifest.get("kind"),
+                                "schema_version": dataset.manifest.get("schema_version"),
+                                "source": dataset.manifest.get("source")}}
+            with DatasetWriter(Path(out), kind="extract", source=source,
+                               schema_version=dataset.manifest.get("schema_version", ""),
+                               force=force) as writer:
+                for table, columns in scope.tables.items():
+                    say(f"extracting {table}")
+                    report.tables[table] = _extract_table(eng, scope, table, columns, project_key,
+                                                          writer, rows_per_part)
+                ds = writer.commit({"provenance": {
+                    "cohort_people": report.cohort_people,
+                    "opposed_people_dropped": report.opposed_people,
+                    "released_people": report.released_people,
+                    "tables": report.tables}})
+            return ds, report
+        finally:
+            for name in ("COHORT", "PSEUDONYMS", COHORT_MAP, COHORT_PMSI_MAP, "EXTRACT_ROWS",
+                         "COHORT_RAW", "OPPOSITION_REGISTER"):
+                eng.drop(name)
 
 
 def _extract_table(eng: Engine, scope: Scope, table: str, columns: list[str], project_key: bytes,

@@ -1,6 +1,8 @@
 """The SNDS as an engine sees it: table views, PMSI years unioned, person keys, the drug table.
 
-`attach_snds(engine, dataset)` registers, on either engine:
+`open_snds(dataset, engine)` is the one way to open a dataset as the SNDS: it checks that the
+dataset holds the tables a job reads, opens the engine (or uses the one given) and calls
+`attach_snds(engine, dataset)`, which registers, on either engine:
 
 - one view per table of the dataset, named as the table (`IR_BEN_R`, `ER_PRS_F`, `T_MCO21B`, ...);
 - `MCO_B`, `MCO_C`, `MCO_D`, `MCO_A`: the PMSI MCO tables of all years, with a `PMSI_YEAR` column;
@@ -18,12 +20,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
-from hygie.engine.engines import Engine, parse
+from hygie.engine.engines import Engine, open_engine, parse
 from hygie.engine.lake import Dataset
 from hygie.snds.persons import PERSON_MAP_SQL, PMSI_PERSON_MAP_SQL
 
@@ -49,6 +55,49 @@ def pmsi_years(dataset: Dataset, suffix: str) -> dict[int, str]:
         if m and m.group(2) == suffix:
             out[2000 + int(m.group(1))] = t
     return dict(sorted(out.items()))
+
+
+class MissingTables(LookupError):
+    """The dataset lacks tables a job reads."""
+
+    def __init__(self, dataset: Dataset, tables: list[str]) -> None:
+        self.tables = tables
+        super().__init__(f"{', '.join(tables)} absent from the dataset {dataset.path}")
+
+
+def missing_tables(dataset: Dataset, needed: Iterable[str]) -> list[str]:
+    """The tables of `needed` the dataset lacks (T_MCOaaX: no year of that PMSI table; the drug
+    table DRUG is packaged with Hygie)."""
+    have = set(dataset.tables)
+    out = []
+    for table in sorted(set(needed) - {"DRUG"}):
+        if table.startswith("T_MCOaa"):
+            suffix = table.removeprefix("T_MCOaa")
+            if not any(t.startswith("T_MCO") and t[7:] == suffix for t in have):
+                out.append(table)
+        elif table not in have:
+            out.append(table)
+    return out
+
+
+@contextmanager
+def open_snds(source: Dataset | str | Path, engine: Engine | str = "duckdb", *,
+              needed: Iterable[str] = (), **options: Any) -> Iterator[Engine]:
+    """An engine with the SNDS views of a dataset (a `Dataset` or its folder). An engine given by
+    name is opened with `options` and closed at the end; an engine object is used and left open.
+    Raises MissingTables when the dataset lacks one of the `needed` tables."""
+    dataset = source if isinstance(source, Dataset) else Dataset.open(source)
+    absent = missing_tables(dataset, needed)
+    if absent:
+        raise MissingTables(dataset, absent)
+    own = not isinstance(engine, Engine)
+    eng = open_engine(engine, **options) if isinstance(engine, str) else engine
+    try:
+        attach_snds(eng, dataset)
+        yield eng
+    finally:
+        if own:
+            eng.close()
 
 
 def attach_snds(engine: Engine, dataset: Dataset) -> None:

@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hygie.cohorts.model import Cohort
-from hygie.cohorts.run import missing_tables
-from hygie.engine.engines import DuckDBEngine
 from hygie.engine.lake import Dataset, LakeError, write_parquet
 from hygie.pseudo.keys import Secret
 from hygie.pseudo.oppositions import SCHEMA, OppositionRegister
@@ -71,14 +69,10 @@ def count(cohort: Cohort, lake_path: str, secret: Secret,
         dataset = Dataset.open(lake_path)
     except LakeError:
         raise CountError("lake_unreadable") from None
-    absent = missing_tables(dataset, cohort.compile().tables)
-    if absent:
-        raise CountError("missing_tables", ", ".join(absent))
-    from hygie.snds.views import attach_snds
+    from hygie.snds.views import MissingTables, open_snds
 
-    engine = DuckDBEngine()
     try:
-        attach_snds(engine, dataset)
-        return released_marks(cohort.feasibility(engine, secret, register))
-    finally:
-        engine.close()
+        with open_snds(dataset, needed=cohort.compile().tables) as engine:
+            return released_marks(cohort.feasibility(engine, secret, register))
+    except MissingTables as exc:
+        raise CountError("missing_tables", ", ".join(exc.tables)) from None
