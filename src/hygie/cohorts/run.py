@@ -19,6 +19,7 @@ from hygie.engine.engines import Engine
 from hygie.engine.lake import Dataset
 
 if TYPE_CHECKING:
+    from hygie.cohorts.compile import Compiled
     from hygie.cohorts.model import Cohort
     from hygie.pseudo.keys import Secret
     from hygie.pseudo.oppositions import OppositionRegister
@@ -97,16 +98,29 @@ def snds_engine(source: Source, needed: set[str] | None = None,
         yield engine
 
 
+@contextmanager
+def shared_steps(engine: Engine, compiled: Compiled) -> Iterator[None]:
+    """The compiled query's shared steps, computed once as temporary tables for the call."""
+    try:
+        for name, query in compiled.shared.items():
+            engine.materialize(name, cast(exp.Expression, query))
+        yield
+    finally:
+        for name in compiled.shared:
+            engine.drop(name)
+
+
 def run_people(cohort: Cohort, source: Source) -> pa.Table:
     compiled = cohort.compile()
-    with snds_engine(source, compiled.tables, cohort) as engine:
-        return engine.arrow(cast(exp.Expression, compiled.people))
+    with snds_engine(source, compiled.tables, cohort) as engine, shared_steps(engine, compiled):
+        return engine.arrow(cast(exp.Expression, compiled.without_shared(compiled.people)))
 
 
 def run_attrition(cohort: Cohort, source: Source) -> list[tuple[str, int]]:
     compiled = cohort.compile()
-    with snds_engine(source, compiled.tables, cohort) as engine:
-        row = engine.arrow(cast(exp.Expression, compiled.attrition)).to_pylist()[0]
+    with snds_engine(source, compiled.tables, cohort) as engine, shared_steps(engine, compiled):
+        row = engine.arrow(cast(exp.Expression,
+                                compiled.without_shared(compiled.attrition))).to_pylist()[0]
     return [(label, int(row[f"STEP_{k}"] or 0)) for k, label in enumerate(compiled.steps)]
 
 
@@ -128,7 +142,8 @@ def run_feasibility(cohort: Cohort, source: Source, secret: Secret,
     with snds_engine(source, compiled.tables, cohort) as engine:
         try:
             engine.register_arrow(opposed, register.table() if register else SCHEMA.empty_table())
-            engine.materialize(steps, cast(exp.Expression, compiled.keeps))
+            with shared_steps(engine, compiled):
+                engine.materialize(steps, cast(exp.Expression, compiled.without_shared(compiled.keeps)))
             engine.materialize(kept, opposed_filter(engine, exp.select("*").from_(steps),
                                                     secret.opposition_key(), opposed))
             out = []
