@@ -39,8 +39,15 @@ def sql(definition: Path = DEF, engine: EngineName = ENGINE,
         attrition: bool = typer.Option(False, "--attrition",
                                        help="Show the query of the attrition counts instead.")
         ) -> None:
-    """Print the SQL that selects the cohort's people (PERSON_KEY, INDEX_DATE)."""
-    typer.echo(_load(definition).sql(engine.value, attrition=attrition))
+    """Print the SQL that selects the cohort's people (PERSON_KEY, INDEX_DATE). Cohorts named by
+    `in_cohort` are read from the definition's folder (NAME.yaml, NAME.yml or NAME.json)."""
+    from hygie.cohorts.library import beside
+
+    try:
+        text = _load(definition).sql(engine.value, attrition=attrition, library=beside(definition))
+    except DefinitionError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(text)
 
 
 @cohort_app.command("count")
@@ -56,6 +63,7 @@ def count(definition: Path = DEF,
     from rich.console import Console
     from rich.table import Table
 
+    from hygie.cohorts.library import beside
     from hygie.cohorts.run import CohortError
     from hygie.engine.lake import Dataset, LakeError
     from hygie.pseudo.keys import SecretError, load_secret
@@ -63,7 +71,11 @@ def count(definition: Path = DEF,
     from hygie.snds.views import missing_tables, open_snds
 
     cohort = _load(definition)
-    compiled = cohort.compile()
+    library = beside(definition)
+    try:
+        compiled = cohort.compile(library)
+    except DefinitionError as exc:
+        raise _fail(str(exc)) from None
     try:
         secret = load_secret()
         dataset = Dataset.open(data)
@@ -79,7 +91,7 @@ def count(definition: Path = DEF,
     with console.status(f"counting on {engine.value}...", spinner="dots"), \
             open_snds(dataset, engine.value) as eng:
         try:
-            counts = cohort.feasibility(eng, secret, OppositionRegister(oppositions))
+            counts = cohort.feasibility(eng, secret, OppositionRegister(oppositions), library)
         except CohortError as exc:
             raise _fail(str(exc)) from None
     table = Table("step", "criterion", "people", title=cohort.title or cohort.name,

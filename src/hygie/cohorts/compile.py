@@ -21,6 +21,7 @@ reach the SQL, as literals; names, titles and descriptions never do.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -31,12 +32,15 @@ from hygie.cohorts.events import (
     Codes,
     Dates,
     ald_spans,
+    care_days,
     code_match,
     col,
     date_literal,
     events,
     in_dates,
     named,
+    real_date,
+    registered_on,
     source_events,
     stays,
     subquery,
@@ -52,9 +56,11 @@ from hygie.cohorts.model import (
     AnyCriterion,
     Cohort,
     ContinuousCoverage,
+    DefinitionError,
     Department,
     Died,
     EventCriterion,
+    InCohort,
     Region,
     Sex,
 )
@@ -68,6 +74,9 @@ AGE_ON_IN_MONTHS = "{} - (p.BIRTH_YEAR * 12 + COALESCE(p.BIRTH_MONTH, 1))"  # mo
 DEFAULT_WINDOW = (None, 0)  # require/exclude events: any time up to the index date
 ALD_SPANS = "ald_span"  # the "source" of ald_active: exonerations as spans, not events
 DCIR_SOURCES = frozenset({"dcir_pharmacy", "dcir_lab", "dcir_act"})
+IN_COHORT = "in_cohort"  # the "source" of in_cohort: another cohort's index dates
+CARE = "reimbursed_care"  # the "source" of a population entry: days of reimbursed care
+Counted = EventCriterion | Died | AldActive | InCohort  # criteria counted over event rows
 SEX_CODES = {"male": 1, "female": 2}  # BEN_SEX_COD
 
 
@@ -139,8 +148,12 @@ def _same_person(left: str, right: str) -> exp.Expr:
 
 
 class _Compiler:
-    def __init__(self, cohort: Cohort) -> None:
+    def __init__(self, cohort: Cohort, library: Mapping[str, Cohort] | None = None,
+                 stack: tuple[str, ...] = (), share_scans: bool = True) -> None:
         self.cohort = cohort
+        self.library = library or {}
+        self.stack = (*stack, cohort.name)  # the cohorts being compiled, to refuse cycles
+        self.share_scans = share_scans
         self.period = Dates(cohort.period.start, cohort.period.end)
         self.ctes: list[tuple[str, exp.Query]] = []
         self.tables: set[str] = set()
@@ -170,10 +183,14 @@ class _Compiler:
                      _shift(self.cohort.period.end, window[1]))
 
     def _plan_events(self) -> None:
+        if self.cohort.entry.reimbursed_care:
+            self._need("", (CARE,), self.period)
         for entry in self.cohort.entry.any_of:
             self._need(entry.codelist, entry.sources, self._entry_dates(entry))
         for _, c in self.cohort.criteria:
-            if isinstance(c, EventCriterion):
+            if isinstance(c, InCohort):  # the other cohort's index dates, as events
+                self._need(c.in_cohort, (IN_COHORT,), Dates())
+            elif isinstance(c, EventCriterion):
                 dates = (Dates(*c.calendar) if c.calendar
                          else self._window_dates(c.window or DEFAULT_WINDOW))
                 self._need(c.codelist, c.sources, dates)
@@ -195,6 +212,13 @@ class _Compiler:
             self.ctes.append(("STAYS", stays(hull, self.cohort.quality_filters)))
         shared = self._shared_scans()
         for (codelist, sources), (name, dates) in self.event_sets.items():
+            if sources == (IN_COHORT,):
+                self.ctes.append((name, self._other_cohort(codelist)))
+                continue
+            if sources == (CARE,):
+                self.tables |= {"ER_PRS_F", "IR_BEN_R"}
+                self.ctes.append((name, care_days(dates, self.cohort.quality_filters)))
+                continue
             codes = Codes.of(self.cohort.codelists[codelist])
             if sources == (ALD_SPANS,):
                 self.tables |= {"IR_IMB_R", "IR_BEN_R"}
@@ -226,7 +250,11 @@ class _Compiler:
         done once, with every code and the hull of the dates, each list then taking its rows.
         Gives {(source, system): name of the scan's step}."""
         readers: dict[tuple[str, str], list[tuple[Codes, Dates]]] = {}
+        if not self.share_scans:
+            return {}
         for (codelist, sources), (_, dates) in self.event_sets.items():
+            if not set(sources) & DCIR_SOURCES:
+                continue
             codes = Codes.of(self.cohort.codelists[codelist])
             for source in set(sources) & DCIR_SOURCES:
                 readers.setdefault((source, codes.system), []).append((codes, dates))
@@ -247,7 +275,28 @@ class _Compiler:
             out[(source, system)] = name
         return out
 
-    def _events_of(self, c: EventCriterion | Died | AldActive) -> str:
+    def _other_cohort(self, name: str) -> exp.Query:
+        """(PERSON_KEY, EVENT_DATE): the people of another cohort and their index dates, its
+        whole query nested (its scans not shared, so that its steps keep their own names)."""
+        place = next(p for p, n in self.cohort.references if n == name)
+        if name in self.stack:
+            chain = " -> ".join((*self.stack[self.stack.index(name):], name))
+            raise DefinitionError([(place, f"a cycle of in_cohort references: {chain}")],
+                                  self.cohort.name)
+        if name not in self.library:
+            known = ", ".join(sorted(self.library)) or "none"
+            raise DefinitionError([(place, f"unknown cohort {name!r} (known: {known})")],
+                                  self.cohort.name)
+        other = _Compiler(self.library[name], self.library, self.stack, share_scans=False).compile()
+        self.tables |= other.tables
+        people = other.people.copy()
+        people.set("order", None)
+        return exp.select(col("PERSON_KEY"), named(col("INDEX_DATE"), "EVENT_DATE")).from_(
+            subquery(people, "other"), copy=False)
+
+    def _events_of(self, c: EventCriterion | Died | AldActive | InCohort) -> str:
+        if isinstance(c, InCohort):
+            return self.event_sets[(c.in_cohort, (IN_COHORT,))][0]
         if isinstance(c, Died):
             return self.event_sets[(str(c.codelist), ("death_cause",))][0]
         if isinstance(c, AldActive):
@@ -278,6 +327,17 @@ class _Compiler:
                 .where(exp.and_(*conds), copy=False))
 
     def _entry(self) -> None:
+        entry_on = self.cohort.entry.registered_on
+        if entry_on is not None:  # everyone registered and alive that day, indexed on it
+            self.ctes.append(("ENTRY", registered_on(entry_on)))
+            self.tables.add("IR_BEN_R")
+            return
+        if self.cohort.entry.reimbursed_care:
+            self.ctes.append(("ENTRY", exp.select(col("PERSON_KEY"), named(
+                exp.func("MIN", col("EVENT_DATE")), "INDEX_DATE")).from_(
+                table(self.event_sets[("", (CARE,))][0]), copy=False).group_by(
+                col("PERSON_KEY"), copy=False)))
+            return
         parts = [self._qualifying(c) for c in self.cohort.entry.any_of]
         dates: exp.Query = parts[0]
         for part in parts[1:]:
@@ -294,7 +354,7 @@ class _Compiler:
 
     # --- require and exclude -----------------------------------------------------------------
 
-    def _when(self, c: EventCriterion | Died | AldActive) -> list[exp.Expr]:
+    def _when(self, c: EventCriterion | Died | AldActive | InCohort) -> list[exp.Expr]:
         """The conditions on an event (or span) row `x` of the criterion's set that make it count."""
         date = col("EVENT_DATE", "x")
         if isinstance(c, AldActive):  # the span covers the day(s): started by the first, open
@@ -305,10 +365,10 @@ class _Compiler:
                 exp.Is(this=end, expression=exp.Null()), exp.GTE(this=end.copy(), expression=last)))]
         if isinstance(c, EventCriterion) and c.calendar:
             return in_dates(date, Dates(*c.calendar))
-        window = c.window if isinstance(c, Died) else (c.window or DEFAULT_WINDOW)
+        window = c.window if isinstance(c, Died | InCohort) else (c.window or DEFAULT_WINDOW)
         return _in_window(date, window)
 
-    def _criteria_events(self, counted: list[tuple[int, EventCriterion | Died | AldActive]]) \
+    def _criteria_events(self, counted: list[tuple[int, Counted]]) \
             -> tuple[exp.Query, list[exp.Expr]]:
         """The events of the require/exclude criteria, tagged by their set (EVENTS = n), and for
         each criterion the count of its event days that count (per entered person, never NULL).
@@ -335,11 +395,6 @@ class _Compiler:
 
     def _person(self, columns: set[str]) -> None:
         b = "b"
-        sentinel = date_literal(dt.date(1900, 1, 1))  # the SNDS writes 1600-01-01 for "no date"
-
-        def real_date(name: str) -> exp.Expr:
-            return exp.Case().when(exp.GT(this=col(name, b), expression=sentinel.copy()),
-                                   col(name, b))
 
         month = exp.TryCast(this=col("BEN_NAI_MOI", b), to=exp.DataType.build("INT"))
         every = {
@@ -349,8 +404,8 @@ class _Compiler:
                 exp.Between(this=month, low=exp.Literal.number(1), high=exp.Literal.number(12)),
                 month.copy())),
             "DEPARTMENT": exp.func("MAX", col("BEN_RES_DPT", b)),
-            "DEATH_DATE": exp.func("MIN", real_date("BEN_DCD_DTE")),
-            "REGISTERED": exp.func("MIN", real_date("BEN_DTE_INS")),
+            "DEATH_DATE": exp.func("MIN", real_date(col("BEN_DCD_DTE", b))),
+            "REGISTERED": exp.func("MIN", real_date(col("BEN_DTE_INS", b))),
         }
         # Every person, in one linear pass (not only the entered ones: a second reference to
         # ENTRY would make engines that inline CTEs, like Spark, compute it twice).
@@ -405,10 +460,11 @@ class _Compiler:
         """STEPS: ENTRY joined once to the criteria's events and to PERSON, aggregated per person
         (ENTRY is read once, whatever the number of criteria)."""
         keeps: list[exp.Expr] = []
-        counted: list[tuple[int, EventCriterion | Died | AldActive]] = []
+        counted: list[tuple[int, Counted]] = []
         person_columns: set[str] = set()
         for how, c in self.cohort.criteria:
-            if isinstance(c, EventCriterion | AldActive) or (isinstance(c, Died) and c.codelist):
+            if isinstance(c, EventCriterion | AldActive | InCohort) or (isinstance(c, Died)
+                                                                      and c.codelist):
                 counted.append((len(keeps), c))
                 keeps.append(exp.Null())  # the count, filled in below
             else:
@@ -443,9 +499,14 @@ class _Compiler:
     # --- the whole ---------------------------------------------------------------------------
 
     def labels(self) -> list[str]:
-        period = self.cohort.period
-        entry = " or ".join(c.describe() for c in self.cohort.entry.any_of)
-        out = [f"entry: {entry}, first in {period.start}..{period.end}"]
+        period, entry = self.cohort.period, self.cohort.entry
+        if entry.registered_on is not None:
+            out = [f"entry: registered and alive on {entry.registered_on}"]
+        elif entry.reimbursed_care:
+            out = [f"entry: reimbursed care, first in {period.start}..{period.end}"]
+        else:
+            events = " or ".join(c.describe() for c in entry.any_of)
+            out = [f"entry: {events}, first in {period.start}..{period.end}"]
         for how, c in self.cohort.criteria:
             text = f"{how}: {c.describe()}"
             if isinstance(c, EventCriterion) and c.calendar:
@@ -482,5 +543,5 @@ class _Compiler:
         return Compiled(people, attrition, self.labels(), keep_rows, set(self.tables), shared)
 
 
-def compile_cohort(cohort: Cohort) -> Compiled:
-    return _Compiler(cohort).compile()
+def compile_cohort(cohort: Cohort, library: Mapping[str, Cohort] | None = None) -> Compiled:
+    return _Compiler(cohort, library).compile()

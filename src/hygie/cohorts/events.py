@@ -208,11 +208,7 @@ def _dcir(source: str, system: str, detail: str, raw_code: exp.Expr, code: exp.E
                                                 ("m.BEN_RNG_GEM", "p.BEN_RNG_GEM")), copy=False))
     conds = list(where) + in_dates(col("EXE_SOI_DTD", "p"), dates)
     if quality_filters:
-        for flag in ("DPN_QLF", "PRS_DPN_QLP"):
-            # `flag IS NULL OR flag <> 71` rather than COALESCE: Spark pushes it into the Parquet scan.
-            conds.append(exp.paren(exp.or_(
-                exp.Is(this=col(flag, "p"), expression=exp.Null()),
-                exp.NEQ(this=col(flag, "p"), expression=exp.Literal.number(INFORMATION_ONLY)))))
+        conds += [_not_information(flag) for flag in ("DPN_QLF", "PRS_DPN_QLP")]
     if conds:
         q = q.where(exp.and_(*conds), copy=False)
     if quality_filters:  # net the corrections: one event per person, date and code if positive
@@ -222,6 +218,14 @@ def _dcir(source: str, system: str, detail: str, raw_code: exp.Expr, code: exp.E
         q = q.group_by(*keys, copy=False).having(
             exp.GT(this=exp.func("SUM", quantity), expression=exp.Literal.number(0)), copy=False)
     return q
+
+
+def _not_information(flag: str) -> exp.Expr:
+    """An ER_PRS_F line that is not information-only. `flag IS NULL OR flag <> 71` rather than
+    COALESCE: Spark pushes it into the Parquet scan."""
+    return exp.paren(exp.or_(
+        exp.Is(this=col(flag, "p"), expression=exp.Null()),
+        exp.NEQ(this=col(flag, "p"), expression=exp.Literal.number(INFORMATION_ONLY))))
 
 
 def atc_presentations(codes: Codes) -> dict[str, list[int]]:
@@ -362,6 +366,50 @@ def ald_spans(codes: Codes, starts: Dates) -> exp.Select:
             .join(table("PERSON_MAP", "m"),
                   on=_on(("m.BEN_NIR_PSA", "i.BEN_NIR_PSA"), ("m.BEN_RNG_GEM", "i.BEN_RNG_GEM")), copy=False)
             .where(exp.and_(*conds), copy=False))
+
+
+def real_date(column: exp.Expr) -> exp.Expr:
+    """The date, or NULL for the SNDS's "no date" (1600-01-01, any day before 1900)."""
+    return exp.Case().when(exp.GT(this=column, expression=date_literal(dt.date(1900, 1, 1))),
+                           column.copy())
+
+
+def registered_on(day: dt.date) -> exp.Select:
+    """(PERSON_KEY, INDEX_DATE = day) of everyone registered in IR_BEN_R on or before the day (the
+    earliest registration of any of their pseudo-NIRs) and not dead before it."""
+    since = exp.func("MIN", real_date(col("BEN_DTE_INS", "b")))
+    death = exp.func("MIN", real_date(col("BEN_DCD_DTE", "b")))
+    return (exp.select(named(col("BEN_NIR_ANO", "b"), "PERSON_KEY"),
+                       named(date_literal(day), "INDEX_DATE"))
+            .from_(table("IR_BEN_R", "b"), copy=False)
+            .group_by(col("BEN_NIR_ANO", "b"), copy=False)
+            .having(exp.and_(
+                exp.LTE(this=since, expression=date_literal(day)),
+                exp.paren(exp.or_(exp.Is(this=death, expression=exp.Null()),
+                                  exp.GTE(this=death.copy(), expression=date_literal(day))))),
+                    copy=False))
+
+
+def care_days(dates: Dates, quality_filters: bool) -> exp.Select:
+    """(PERSON_KEY, EVENT_DATE) of the days with reimbursed care (any ER_PRS_F line) within the
+    dates; with the quality filters, information-only lines are dropped and corrections netted by
+    person, day and nature of benefit (PRS_NAT_REF)."""
+    day = as_date(col("EXE_SOI_DTD", "p"))
+    conds = in_dates(col("EXE_SOI_DTD", "p"), dates)
+    q = (exp.select(col("PERSON_KEY", "m"), named(day, "EVENT_DATE"))
+         .from_(table("ER_PRS_F", "p"), copy=False)
+         .join(table("PERSON_MAP", "m"), on=_on(("m.BEN_NIR_PSA", "p.BEN_NIR_PSA"),
+                                                ("m.BEN_RNG_GEM", "p.BEN_RNG_GEM")), copy=False))
+    if quality_filters:
+        conds += [_not_information(flag) for flag in ("DPN_QLF", "PRS_DPN_QLP")]
+    if conds:
+        q = q.where(exp.and_(*conds), copy=False)
+    if quality_filters:
+        q = q.group_by(col("PERSON_KEY", "m"), day.copy(), col("PRS_NAT_REF", "p"), copy=False).having(
+            exp.GT(this=exp.func("SUM", col("PRS_ACT_QTE", "p")), expression=exp.Literal.number(0)),
+            copy=False)
+    return exp.select(col("PERSON_KEY"), col("EVENT_DATE")).distinct(copy=False).from_(
+        subquery(q, "c"), copy=False)
 
 
 def _death_cause(codes: Codes | None, dates: Dates) -> exp.Select:

@@ -59,6 +59,8 @@ from hygie.cohorts.codes import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pyarrow as pa
 
     from hygie.cohorts.compile import Compiled
@@ -66,6 +68,8 @@ if TYPE_CHECKING:
     from hygie.pseudo.keys import Secret
     from hygie.pseudo.oppositions import OppositionRegister
     from hygie.sdc.released import Released
+
+    Library = Mapping[str, "Cohort"]  # the cohorts `in_cohort` may name, by name
 
 
 class DefinitionError(ValueError):
@@ -420,6 +424,18 @@ class AldActive(_Strict):
         return f"ALD for {self.ald_active} active {when}"
 
 
+class InCohort(_Strict):
+    """A member of another cohort (a saved or library definition, by name), whose index date
+    lies in the window relative to this one's (default: at any time)."""
+
+    kind: ClassVar[str] = "in_cohort"
+    in_cohort: Annotated[str, Field(pattern=NAME)]
+    window: Window = (None, None)
+
+    def describe(self) -> str:
+        return f"in cohort {self.in_cohort} {show_window(self.window)}"
+
+
 class Sex(_Strict):
     kind: ClassVar[str] = "sex"
     sex: Literal["male", "female"]
@@ -489,7 +505,7 @@ class ContinuousCoverage(_Strict):
 
 EVENT_KINDS = ("diagnosed", "hospitalised_for", "dispensed", "act", "lab")
 OTHER_KINDS = ("age_at_index", "age_on", "sex", "region", "department", "died", "alive",
-               "ald_active", "continuous_coverage")
+               "ald_active", "continuous_coverage", "in_cohort")
 
 
 def _tagger(kinds: tuple[str, ...]) -> Any:
@@ -518,26 +534,48 @@ Criterion = Annotated[
     | Annotated[Region, Tag("~region")] | Annotated[Department, Tag("~department")]
     | Annotated[Died, Tag("~died")] | Annotated[Alive, Tag("~alive")]
     | Annotated[AldActive, Tag("~ald_active")]
-    | Annotated[ContinuousCoverage, Tag("~continuous_coverage")],
+    | Annotated[ContinuousCoverage, Tag("~continuous_coverage")]
+    | Annotated[InCohort, Tag("~in_cohort")],
     Discriminator(_tagger(EVENT_KINDS + OTHER_KINDS), custom_error_type="criterion",
                   custom_error_message="a criterion names exactly one of "
                                        + ", ".join(EVENT_KINDS + OTHER_KINDS))]
 
 AnyCriterion = (Diagnosed | HospitalisedFor | Dispensed | Act | Lab | AgeAtIndex | AgeOn | Sex
-                | Region | Department | Died | Alive | AldActive | ContinuousCoverage)
+                | Region | Department | Died | Alive | AldActive | ContinuousCoverage | InCohort)
+
+
+POPULATION_ENTRIES = ("registered_on", "reimbursed_care")
 
 
 class Entry(_Strict):
-    """The index date: the first date in the study period on which any of the events is met."""
+    """The index date: the first date in the study period on which any of the events is met; or
+    a population: everyone registered and alive on a day (the index date), or everyone with some
+    reimbursed care in the study period (the index date: their first such day)."""
 
-    any_of: list[EntryCriterion] = Field(min_length=1)
+    any_of: list[EntryCriterion] = Field(default_factory=list)
+    registered_on: dt.date | None = None
+    reimbursed_care: Literal[True] | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _single(cls, value: Any) -> Any:
-        if isinstance(value, dict) and "any_of" not in value:
+        if isinstance(value, dict) and not {"any_of", *POPULATION_ENTRIES} & set(value):
             return {"any_of": [value]}  # `entry: {dispensed: x}` is a one-item any_of
         return value
+
+    @property
+    def population(self) -> bool:
+        return self.registered_on is not None or self.reimbursed_care is not None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Entry:
+        given = [k for k in ("any_of", *POPULATION_ENTRIES) if getattr(self, k)]
+        if len(given) != 1:
+            _fail([((given[-1] if given else "any_of",),
+                    "give one of any_of (entry events), registered_on (a day) or "
+                    "reimbursed_care: true" + (f", not {' and '.join(given)}" if given else ""))],
+                  "Entry")
+        return self
 
     @model_validator(mode="after")
     def _no_window(self) -> Entry:
@@ -570,6 +608,10 @@ class Cohort(_Strict):
         places += [(("require", i), c) for i, c in enumerate(self.require)]
         places += [(("exclude", i), c) for i, c in enumerate(self.exclude)]
         defined = ", ".join(self.codelists) or "none"
+        day = self.entry.registered_on
+        if day is not None and not self.period.start <= day <= self.period.end:
+            problems.append((("entry", "registered_on"), f"{day} is outside the study period "
+                             f"({self.period.start}..{self.period.end})"))
         for loc, c in places:
             if isinstance(c, EventCriterion):
                 name, systems = c.codelist, c.systems
@@ -638,41 +680,55 @@ class Cohort(_Strict):
         """The require and exclude criteria in the order they apply: ("require", c), ..."""
         return [("require", c) for c in self.require] + [("exclude", c) for c in self.exclude]
 
-    def compile(self) -> Compiled:
+    @property
+    def references(self) -> list[tuple[str, str]]:
+        """(place, name) of the other cohorts this one uses (`in_cohort`)."""
+        counters = {"require": 0, "exclude": 0}
+        out = []
+        for how, c in self.criteria:
+            if isinstance(c, InCohort):
+                out.append((f"{how}[{counters[how]}].in_cohort", c.in_cohort))
+            counters[how] += 1
+        return out
+
+    def compile(self, library: Library | None = None) -> Compiled:
+        """The SQL of the cohort; `library` gives the cohorts that `in_cohort` names."""
         from hygie.cohorts.compile import compile_cohort
 
-        return compile_cohort(self)
+        return compile_cohort(self, library)
 
-    def sql(self, engine: str = "duckdb", *, attrition: bool = False, pretty: bool = True) -> str:
+    def sql(self, engine: str = "duckdb", *, attrition: bool = False, pretty: bool = True,
+            library: Library | None = None) -> str:
         """The SQL of the cohort (or of its attrition counts) for an engine: duckdb or spark."""
         from hygie.cohorts.compile import render
 
-        compiled = self.compile()
+        compiled = self.compile(library)
         return render(compiled.attrition if attrition else compiled.people, engine, pretty=pretty)
 
-    def people(self, source: Source) -> pa.Table:
+    def people(self, source: Source, library: Library | None = None) -> pa.Table:
         """The cohort: one row per person, PERSON_KEY and INDEX_DATE, sorted by PERSON_KEY."""
         from hygie.cohorts.run import run_people
 
-        return run_people(self, source)
+        return run_people(self, source, library)
 
-    def attrition(self, source: Source) -> list[tuple[str, int]]:
+    def attrition(self, source: Source, library: Library | None = None) -> list[tuple[str, int]]:
         """People remaining after entry and after each criterion in order (raw counts)."""
         from hygie.cohorts.run import run_attrition
 
-        return run_attrition(self, source)
+        return run_attrition(self, source, library)
 
-    def count(self, source: Source) -> int:
+    def count(self, source: Source, library: Library | None = None) -> int:
         """Number of people in the cohort (raw; feasibility outputs go through hygie.sdc)."""
-        return self.attrition(source)[-1][1]
+        return self.attrition(source, library)[-1][1]
 
     def feasibility(self, source: Source, secret: Secret,
-                    register: OppositionRegister | None = None) -> list[tuple[str, Released]]:
+                    register: OppositionRegister | None = None,
+                    library: Library | None = None) -> list[tuple[str, Released]]:
         """The attrition table as it may be shown to an applicant: objectors left out, each count
         perturbed by the cell-key method, rounded to 5, and hidden under 11."""
         from hygie.cohorts.run import run_feasibility
 
-        return run_feasibility(self, source, secret, register)
+        return run_feasibility(self, source, secret, register, library)
 
 
 # --- loading helpers ----------------------------------------------------------------------------
@@ -707,7 +763,7 @@ def _read(source: str | Path, suffixes: tuple[str, ...]) -> tuple[str, Path | No
 
 _KNOWN_KEYS = sorted({*Cohort.model_fields, *Period.model_fields, *Codelist.model_fields,
                       *AgeOnDate.model_fields, "any_of", "at_least", "within", "window", "in",
-                      "in_year", "between", "on", "throughout",
+                      "in_year", "between", "on", "throughout", *POPULATION_ENTRIES,
                       *EVENT_KINDS, *OTHER_KINDS})
 
 

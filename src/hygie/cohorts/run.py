@@ -20,7 +20,7 @@ from hygie.engine.lake import Dataset
 
 if TYPE_CHECKING:
     from hygie.cohorts.compile import Compiled
-    from hygie.cohorts.model import Cohort
+    from hygie.cohorts.model import Cohort, Library
     from hygie.pseudo.keys import Secret
     from hygie.pseudo.oppositions import OppositionRegister
     from hygie.sdc.released import Released
@@ -110,14 +110,15 @@ def shared_steps(engine: Engine, compiled: Compiled) -> Iterator[None]:
             engine.drop(name)
 
 
-def run_people(cohort: Cohort, source: Source) -> pa.Table:
-    compiled = cohort.compile()
+def run_people(cohort: Cohort, source: Source, library: Library | None = None) -> pa.Table:
+    compiled = cohort.compile(library)
     with snds_engine(source, compiled.tables, cohort) as engine, shared_steps(engine, compiled):
         return engine.arrow(cast(exp.Expression, compiled.without_shared(compiled.people)))
 
 
-def run_attrition(cohort: Cohort, source: Source) -> list[tuple[str, int]]:
-    compiled = cohort.compile()
+def run_attrition(cohort: Cohort, source: Source,
+                  library: Library | None = None) -> list[tuple[str, int]]:
+    compiled = cohort.compile(library)
     with snds_engine(source, compiled.tables, cohort) as engine, shared_steps(engine, compiled):
         row = engine.arrow(cast(exp.Expression,
                                 compiled.without_shared(compiled.attrition))).to_pylist()[0]
@@ -125,7 +126,8 @@ def run_attrition(cohort: Cohort, source: Source) -> list[tuple[str, int]]:
 
 
 def run_feasibility(cohort: Cohort, source: Source, secret: Secret,
-                    register: OppositionRegister | None) -> list[tuple[str, Released]]:
+                    register: OppositionRegister | None,
+                    library: Library | None = None) -> list[tuple[str, Released]]:
     """The attrition counts as they may leave the platform: objectors out, then each count
     perturbed by the cell key and rounded, counts under 11 hidden (`hygie.sdc.CellKey`).
 
@@ -137,7 +139,7 @@ def run_feasibility(cohort: Cohort, source: Source, secret: Secret,
     from hygie.sdc.cellkey import CellKey
 
     cell_key = CellKey.from_secret(secret)
-    compiled = cohort.compile()
+    compiled = cohort.compile(library)
     steps, kept, opposed = "FEASIBILITY_STEPS", "FEASIBILITY_KEPT", "FEASIBILITY_OPPOSED"
     with snds_engine(source, compiled.tables, cohort) as engine:
         try:
