@@ -56,6 +56,19 @@ def run(engine: Any, tmp_path: Path) -> Callable[[Snds, Cohort], Result]:
 
 
 @pytest.fixture
+def baseline(engine: Any, tmp_path: Path) -> Callable[[Snds, Cohort], dict[str, dict[str, Any]]]:
+    """The cohort's values: {person: {value name: value}}."""
+    numbers = itertools.count()
+
+    def values(db: Snds, cohort: Cohort) -> dict[str, dict[str, Any]]:
+        attach_snds(engine, db.write(tmp_path / f"snds_b{next(numbers)}"))
+        rows = cohort.baseline(engine).to_pylist()
+        return {r.pop("PERSON_KEY"): r for r in rows}
+
+    return values
+
+
+@pytest.fixture
 def attrition(engine: Any, tmp_path: Path) -> Callable[[Snds, Cohort], list[int]]:
     """The raw attrition counts of a cohort on the tables."""
     numbers = itertools.count()

@@ -60,9 +60,11 @@ from hygie.cohorts.model import (
     Department,
     Died,
     EventCriterion,
+    EventValue,
     InCohort,
     Region,
     Sex,
+    Value,
 )
 from hygie.engine.engines import parse
 
@@ -91,6 +93,9 @@ class Compiled:
     # rest: engines do not reliably keep a step referenced twice (Spark inlines every CTE, and
     # DuckDB 2.0.1 was seen to compute such a scan twice, 11.4 s instead of 6.0 s at 1M people).
     shared: dict[str, exp.Query] = field(default_factory=dict)
+    # PERSON_KEY, INDEX_DATE, VALUE_1, ... (the definition's `values`, in order, named below)
+    values: exp.Query | None = None
+    value_names: list[str] = field(default_factory=list)
 
     def without_shared(self, query: exp.Query) -> exp.Query:
         """The query reading the shared steps as tables (materialised by the caller)."""
@@ -187,6 +192,12 @@ class _Compiler:
             self._need("", (CARE,), self.period)
         for entry in self.cohort.entry.any_of:
             self._need(entry.codelist, entry.sources, self._entry_dates(entry))
+        for value in self.cohort.values.values():
+            if isinstance(value, EventValue):
+                ev = value.event
+                dates = (Dates(*ev.calendar) if ev.calendar
+                         else self._window_dates(ev.window or DEFAULT_WINDOW))
+                self._need(ev.codelist, ev.sources, dates)
         for _, c in self.cohort.criteria:
             if isinstance(c, InCohort):  # the other cohort's index dates, as events
                 self._need(c.in_cohort, (IN_COHORT,), Dates())
@@ -368,30 +379,47 @@ class _Compiler:
         window = c.window if isinstance(c, Died | InCohort) else (c.window or DEFAULT_WINDOW)
         return _in_window(date, window)
 
-    def _criteria_events(self, counted: list[tuple[int, Counted]]) \
-            -> tuple[exp.Query, list[exp.Expr]]:
-        """The events of the require/exclude criteria, tagged by their set (EVENTS = n), and for
-        each criterion the count of its event days that count (per entered person, never NULL).
-        ALD spans carry their END_DATE; the events of other sets a NULL one."""
-        spans = any(isinstance(c, AldActive) for _, c in counted)
+    def _union(self, users: list[Counted]) -> exp.Query:
+        """The event sets of the criteria and values that count events, in one union tagged by
+        set (EVENTS = n). ALD spans carry their END_DATE; the events of other sets a NULL one."""
+        spans = {self._events_of(c) for c in users if isinstance(c, AldActive)}
         union: exp.Query | None = None
-        for name in dict.fromkeys(self._events_of(c) for _, c in counted):
+        for name in dict.fromkeys(self._events_of(c) for c in users):
             number = exp.Literal.number(int(name.rsplit("_", 1)[1]))
             columns = [named(number, "EVENTS"), col("PERSON_KEY"), col("EVENT_DATE")]
             if spans:
-                is_span = any(isinstance(c, AldActive) and self._events_of(c) == name
-                              for _, c in counted)
-                columns.append(col("END_DATE") if is_span
+                columns.append(col("END_DATE") if name in spans
                                else named(exp.cast(exp.Null(), exp.DataType.build("DATE")), "END_DATE"))
             part = exp.select(*columns).from_(table(name), copy=False)
             union = part if union is None else exp.union(union, part, distinct=False, copy=False)
         assert union is not None
-        counts: list[exp.Expr] = []
-        for _, c in counted:
-            number = exp.Literal.number(int(self._events_of(c).rsplit("_", 1)[1]))
-            counts.append(count_where(exp.and_(
-                exp.EQ(this=col("EVENTS", "x"), expression=number), *self._when(c), copy=False)))
-        return union, counts
+        return union
+
+    def _counted(self, c: Counted) -> exp.Expr:
+        """The condition on a row `x` of the union: of the criterion's set, and counting for it."""
+        number = exp.Literal.number(int(self._events_of(c).rsplit("_", 1)[1]))
+        return exp.and_(exp.EQ(this=col("EVENTS", "x"), expression=number), *self._when(c),
+                        copy=False)
+
+    def _value(self, value: Value) -> tuple[exp.Expr, set[str]]:
+        """A per-person value over the union (`x`) and PERSON (`p`), with PERSON's columns used."""
+        if isinstance(value, EventValue):
+            hit = self._counted(value.event)
+            if value.how == "count":
+                return count_where(hit), set()
+            date = exp.Case().when(hit, col("EVENT_DATE", "x"))
+            return exp.func("MIN" if value.how == "first" else "MAX", date), set()
+        if value == "age_at_index":
+            years = exp.Div(this=exp.paren(parse(AGE_IN_MONTHS)), expression=exp.Literal.number(12))
+            return (exp.cast(exp.func("FLOOR", years), exp.DataType.build("INT")),
+                    {"BIRTH_YEAR", "BIRTH_MONTH"})
+        if value == "sex":
+            sex = exp.Case()
+            for text, code in SEX_CODES.items():
+                sex = sex.when(exp.EQ(this=col("SEX", "p"), expression=exp.Literal.number(code)),
+                               exp.Literal.string(text))
+            return sex, {"SEX"}
+        return col("DEPARTMENT", "p"), {"DEPARTMENT"}
 
     def _person(self, columns: set[str]) -> None:
         b = "b"
@@ -462,6 +490,11 @@ class _Compiler:
         keeps: list[exp.Expr] = []
         counted: list[tuple[int, Counted]] = []
         person_columns: set[str] = set()
+        values: list[exp.Expr | None] = []  # event values are filled in with the union below
+        for value in self.cohort.values.values():
+            expr, columns = self._value(value) if not isinstance(value, EventValue) else (None, set())
+            values.append(expr)
+            person_columns |= columns
         for how, c in self.cohort.criteria:
             if isinstance(c, EventCriterion | AldActive | InCohort) or (isinstance(c, Died)
                                                                       and c.codelist):
@@ -474,23 +507,29 @@ class _Compiler:
                 keeps.append(holds if how == "require" else exp.Not(this=holds))
         q = exp.select(col("PERSON_KEY", "e"), col("INDEX_DATE", "e")).from_(
             table("ENTRY", "e"), copy=False)
-        if counted:
-            union, counts = self._criteria_events(counted)
-            for (k, crit), hits in zip(counted, counts, strict=True):
+        users = [c for _, c in counted] + [v.event for v in self.cohort.values.values()
+                                           if isinstance(v, EventValue)]
+        if users:
+            for k, crit in counted:
+                hits = count_where(self._counted(crit))
                 at_least = exp.Literal.number(crit.at_least if isinstance(crit, EventCriterion)
                                               else 1)
                 how = self.cohort.criteria[k][0]
                 keeps[k] = (exp.GTE(this=hits, expression=at_least) if how == "require"
                             else exp.LT(this=hits, expression=at_least))
-            q = q.join(subquery(union, "x"), on=_same_person("x", "e"), join_type="left",
-                       copy=False)
+            for i, value in enumerate(self.cohort.values.values()):
+                if isinstance(value, EventValue):
+                    values[i] = self._value(value)[0]
+            q = q.join(subquery(self._union(users), "x"), on=_same_person("x", "e"),
+                       join_type="left", copy=False)
         if person_columns:
             self._person(person_columns)
             q = q.join(table("PERSON", "p"), on=_same_person("p", "e"), join_type="left",
                        copy=False)
         q = q.select(*(named(keep, f"KEEP_{k}") for k, keep in enumerate(keeps, start=1)),
-                     copy=False)
-        if counted:  # one row per person: PERSON's columns are the person's, grouped as such
+                     *(named(v, f"VALUE_{i}") for i, v in enumerate(values, start=1)
+                       if v is not None), copy=False)
+        if users:  # one row per person: PERSON's columns are the person's, grouped as such
             q = q.group_by(col("PERSON_KEY", "e"), col("INDEX_DATE", "e"),
                            *(col(name, "p") for name in sorted(person_columns)), copy=False)
         self.ctes.append(("STEPS", q))
@@ -522,8 +561,9 @@ class _Compiler:
         self._plan_events()
         self._event_ctes()
         self._entry()
-        keeps = self._steps() if self.cohort.criteria else []
-        last = "STEPS" if keeps else "ENTRY"
+        stepped = bool(self.cohort.criteria or self.cohort.values)
+        keeps = self._steps() if stepped else []
+        last = "STEPS" if stepped else "ENTRY"
         people = exp.select(col("PERSON_KEY"), col("INDEX_DATE")).from_(table(last), copy=False)
         if keeps:
             people = people.where(exp.and_(*(k.copy() for k in keeps)), copy=False)
@@ -535,12 +575,20 @@ class _Compiler:
         attrition = exp.select(*counts).from_(table(last), copy=False)
         keep_rows = exp.select(col("PERSON_KEY"), *(named(k.copy(), f"KEEP_{i}") for i, k in
                                                     enumerate(keeps, start=1))).from_(table(last))
+        values = (exp.select(col("PERSON_KEY"), col("INDEX_DATE"),
+                             *(col(f"VALUE_{i}") for i in range(1, len(self.cohort.values) + 1)))
+                  .from_(table(last), copy=False))
+        if keeps:
+            values = values.where(exp.and_(*(k.copy() for k in keeps)), copy=False)
+        values = values.order_by(exp.Ordered(this=col("PERSON_KEY"), nulls_first=False), copy=False)
         shared = {name: cte for name, cte in self.ctes if name.startswith("SCAN_")}
         for name, cte in self.ctes:
             people = people.with_(name, as_=cte, copy=False)
             attrition = attrition.with_(name, as_=cte.copy(), copy=False)
             keep_rows = keep_rows.with_(name, as_=cte.copy(), copy=False)
-        return Compiled(people, attrition, self.labels(), keep_rows, set(self.tables), shared)
+            values = values.with_(name, as_=cte.copy(), copy=False)
+        return Compiled(people, attrition, self.labels(), keep_rows, set(self.tables), shared,
+                        values, list(self.cohort.values))
 
 
 def compile_cohort(cohort: Cohort, library: Mapping[str, Cohort] | None = None) -> Compiled:

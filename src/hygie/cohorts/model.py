@@ -586,6 +586,48 @@ class Entry(_Strict):
         return self
 
 
+# --- per-person values (a study's baseline table) ------------------------------------------------
+
+PERSON_VALUES = ("age_at_index", "sex", "department")  # from IR_BEN_R
+EVENT_VALUES = ("first", "last", "count")  # of the events of a criterion, in its window
+
+
+class EventValue(_Strict):
+    """The first or last date, or the number of days, of the events of one criterion, in its
+    window (relative to the index date, default: up to it) or calendar window."""
+
+    first: EntryCriterion | None = None
+    last: EntryCriterion | None = None
+    count: EntryCriterion | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> EventValue:
+        given = [k for k in EVENT_VALUES if getattr(self, k) is not None]
+        if len(given) != 1:
+            _fail([((given[-1] if given else "first",),
+                    "give one of first, last or count, with an event criterion")], "value")
+        c = self.event
+        if c.at_least != 1 or c.within is not None:
+            _fail([((given[0], "at_least" if c.at_least != 1 else "within"),
+                    "a value takes every event of its window: no at_least or within")], "value")
+        return self
+
+    @property
+    def how(self) -> str:
+        return next(k for k in EVENT_VALUES if getattr(self, k) is not None)
+
+    @property
+    def event(self) -> EventCriterion:
+        return getattr(self, self.how)
+
+
+Value = Annotated[
+    Annotated[Literal["age_at_index", "sex", "department"], Tag("~person")]
+    | Annotated[EventValue, Tag("~event")],
+    Discriminator(lambda v: "~event" if isinstance(v, dict | EventValue) else "~person")]
+RESERVED_VALUE_NAMES = {"PERSON_KEY", "INDEX_DATE"}
+
+
 # --- the definition -----------------------------------------------------------------------------
 
 
@@ -598,15 +640,22 @@ class Cohort(_Strict):
     entry: Entry
     require: list[Criterion] = Field(default_factory=list)
     exclude: list[Criterion] = Field(default_factory=list)
+    values: dict[Annotated[str, Field(pattern=NAME)], Value] = Field(default_factory=dict)
     quality_filters: bool = True
 
     @model_validator(mode="after")
     def _references(self) -> Cohort:
         problems: list[tuple[tuple[str | int, ...], str]] = []
-        places: list[tuple[tuple[str | int, ...], AnyCriterion]] = [
+        places: list[tuple[tuple[str | int, ...], AnyCriterion | EventCriterion]] = [
             (("entry", "any_of", i), c) for i, c in enumerate(self.entry.any_of)]
         places += [(("require", i), c) for i, c in enumerate(self.require)]
         places += [(("exclude", i), c) for i, c in enumerate(self.exclude)]
+        for name, value in self.values.items():
+            if name.upper() in RESERVED_VALUE_NAMES:
+                problems.append((("values", name), f"{name!r} is a column of every cohort; "
+                                                    "choose another name"))
+            if isinstance(value, EventValue):
+                places.append((("values", name, value.how), value.event))
         defined = ", ".join(self.codelists) or "none"
         day = self.entry.registered_on
         if day is not None and not self.period.start <= day <= self.period.end:
@@ -625,7 +674,8 @@ class Cohort(_Strict):
             elif self.codelists[name].system not in systems:
                 problems.append((here, f"codelist {name!r} is {self.codelists[name].system}; "
                                        f"{c.kind} needs {' or '.join(systems)}"))
-            if isinstance(c, EventCriterion) and loc[0] != "entry" and c.within is not None:
+            if isinstance(c, EventCriterion) and loc[0] not in ("entry", "values") \
+                    and c.within is not None:
                 problems.append(((*loc, "within"), "within applies to entry criteria; in "
                                  "require and exclude, the window bounds the count"))
         _fail(problems, "Cohort")
@@ -711,6 +761,13 @@ class Cohort(_Strict):
 
         return run_people(self, source, library)
 
+    def baseline(self, source: Source, library: Library | None = None) -> pa.Table:
+        """The people with their `values` (a study's baseline table): PERSON_KEY, INDEX_DATE,
+        then one column per value, named as in the definition; sorted by PERSON_KEY."""
+        from hygie.cohorts.run import run_values
+
+        return run_values(self, source, library)
+
     def attrition(self, source: Source, library: Library | None = None) -> list[tuple[str, int]]:
         """People remaining after entry and after each criterion in order (raw counts)."""
         from hygie.cohorts.run import run_attrition
@@ -764,6 +821,7 @@ def _read(source: str | Path, suffixes: tuple[str, ...]) -> tuple[str, Path | No
 _KNOWN_KEYS = sorted({*Cohort.model_fields, *Period.model_fields, *Codelist.model_fields,
                       *AgeOnDate.model_fields, "any_of", "at_least", "within", "window", "in",
                       "in_year", "between", "on", "throughout", *POPULATION_ENTRIES,
+                      *EVENT_VALUES,
                       *EVENT_KINDS, *OTHER_KINDS})
 
 

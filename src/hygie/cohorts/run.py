@@ -116,6 +116,15 @@ def run_people(cohort: Cohort, source: Source, library: Library | None = None) -
         return engine.arrow(cast(exp.Expression, compiled.without_shared(compiled.people)))
 
 
+def run_values(cohort: Cohort, source: Source, library: Library | None = None) -> pa.Table:
+    compiled = cohort.compile(library)
+    assert compiled.values is not None
+    with snds_engine(source, compiled.tables, cohort) as engine, shared_steps(engine, compiled):
+        table = engine.arrow(cast(exp.Expression, compiled.without_shared(compiled.values)))
+    # The value names are the user's: they name the Arrow columns, never SQL identifiers.
+    return table.rename_columns(["PERSON_KEY", "INDEX_DATE", *compiled.value_names])
+
+
 def run_attrition(cohort: Cohort, source: Source,
                   library: Library | None = None) -> list[tuple[str, int]]:
     compiled = cohort.compile(library)
