@@ -70,3 +70,22 @@ def test_ald_active_on_a_day_or_on_the_index_date(run):
     assert set(run(db, define(ENTRY, require=[at_index]))) == {"OPEN", "NO_END_DATE", "ENDS_EARLY"}
     assert set(run(db, define(ENTRY, exclude=[at_index]))) == \
         {"WHOLE_YEAR", "STARTS_LATE", "ENDED", "WORK_ACCIDENT", "OTHER_ILLNESS"}
+
+
+def test_renewed_exonerations_cover_a_span_together(run):
+    db = Snds()
+    spans = {"RENEWED": [("2015-01-01", "2021-06-30"), ("2021-07-01", "2024-06-30")],
+             "ONE_DAY_GAP": [("2015-01-01", "2021-06-30"), ("2021-07-02", None)],
+             "OVERLAPPING": [("2020-01-01", "2021-08-31"), ("2021-03-01", "2021-12-31"),
+                             ("2010-01-01", "2020-01-01")],
+             "INSIDE_A_LONG_ONE": [("2010-01-01", None), ("2021-02-01", "2021-03-01"),
+                                   ("2021-05-01", "2021-05-02")],
+             "OTHER_CODE_FILLS": [("2015-01-01", "2021-06-30")]}
+    for person, rows in spans.items():
+        _entered(db, person)
+        for start, end in rows:
+            db.ald(person, "E11", start, end)
+    db.ald("OTHER_CODE_FILLS", "I50", "2021-07-01", None)  # another illness: no use here
+    throughout = {"ald_active": "t2d", "throughout": ["2021-01-01", "2021-12-31"]}
+    assert set(run(db, define(ENTRY, require=[throughout]))) == \
+        {"RENEWED", "OVERLAPPING", "INSIDE_A_LONG_ONE"}

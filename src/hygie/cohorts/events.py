@@ -32,6 +32,7 @@ from functools import cache
 from sqlglot import exp
 
 from hygie.cohorts.model import Codelist
+from hygie.engine.engines import parse
 from hygie.snds.persons import DCIR_KEYS, PMSI_FLAGS
 
 ALD_NATURES = (41, 43, 45)  # IR_ETM_V: listed ALD, off-list ALD, polypathology
@@ -352,7 +353,7 @@ def _ald(codes: Codes | None, dates: Dates) -> exp.Select:
 def ald_spans(codes: Codes, starts: Dates) -> exp.Select:
     """The exonerations for a long-term illness of a code list as spans: PERSON_KEY, EVENT_DATE
     (start, IMB_ALD_DTD) and END_DATE (IMB_ALD_DTF; NULL when open, and for dates before 1900,
-    the SNDS's "no date"), for the exonerations starting within `starts`."""
+    the SNDS's "no date"), for the exonerations starting within `starts`; renewals joined."""
     start = as_date(col("IMB_ALD_DTD", "i"))
     end = as_date(col("IMB_ALD_DTF", "i"))
     open_end = exp.Case().when(exp.GTE(this=end, expression=date_literal(dt.date(1900, 1, 1))),
@@ -360,12 +361,39 @@ def ald_spans(codes: Codes, starts: Dates) -> exp.Select:
     conds: list[exp.Expr] = [
         exp.In(this=col("IMB_ETM_NAT", "i"), expressions=[exp.Literal.number(n) for n in ALD_NATURES]),
         code_match(col("MED_MTF_COD", "i"), codes), *in_dates(col("IMB_ALD_DTD", "i"), starts)]
-    return (exp.select(col("PERSON_KEY", "m"), named(start, "EVENT_DATE"), named(open_end, "END_DATE"))
-            .distinct(copy=False)
-            .from_(table("IR_IMB_R", "i"), copy=False)
-            .join(table("PERSON_MAP", "m"),
-                  on=_on(("m.BEN_NIR_PSA", "i.BEN_NIR_PSA"), ("m.BEN_RNG_GEM", "i.BEN_RNG_GEM")), copy=False)
-            .where(exp.and_(*conds), copy=False))
+    spans = (exp.select(col("PERSON_KEY", "m"), named(start, "EVENT_DATE"),
+                        named(open_end, "END_DATE"))
+             .distinct(copy=False)
+             .from_(table("IR_IMB_R", "i"), copy=False)
+             .join(table("PERSON_MAP", "m"),
+                   on=_on(("m.BEN_NIR_PSA", "i.BEN_NIR_PSA"), ("m.BEN_RNG_GEM", "i.BEN_RNG_GEM")),
+                   copy=False)
+             .where(exp.and_(*conds), copy=False))
+    islands = parse(_ISLANDS)
+    islands.find(exp.Table).replace(subquery(spans, "s"))
+    assert isinstance(islands, exp.Select)
+    return islands
+
+
+# Exonerations that overlap or follow each other (renewals: the next starts at most the day after
+# the last one ends) are joined into one span: a fixed template of ours around the spans.
+_ISLANDS = """
+SELECT PERSON_KEY, MIN(EVENT_DATE) AS EVENT_DATE,
+       NULLIF(MAX(COALESCE(END_DATE, DATE '9999-12-31')), DATE '9999-12-31') AS END_DATE
+FROM (
+  SELECT PERSON_KEY, EVENT_DATE, END_DATE,
+         SUM(CASE WHEN PREV_END IS NULL OR EVENT_DATE > PREV_END + INTERVAL 1 DAY THEN 1 ELSE 0 END)
+           OVER (PARTITION BY PERSON_KEY ORDER BY EVENT_DATE, END_DATE
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ISLAND
+  FROM (
+    SELECT PERSON_KEY, EVENT_DATE, END_DATE,
+           MAX(COALESCE(END_DATE, DATE '9999-12-31'))
+             OVER (PARTITION BY PERSON_KEY ORDER BY EVENT_DATE, END_DATE
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS PREV_END
+    FROM SPANS
+  ) AS o
+) AS g
+GROUP BY PERSON_KEY, ISLAND"""
 
 
 def real_date(column: exp.Expr) -> exp.Expr:
