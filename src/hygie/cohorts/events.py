@@ -370,8 +370,9 @@ def ald_spans(codes: Codes, starts: Dates) -> exp.Select:
                    copy=False)
              .where(exp.and_(*conds), copy=False))
     islands = parse(_ISLANDS)
-    islands.find(exp.Table).replace(subquery(spans, "s"))
-    assert isinstance(islands, exp.Select)
+    placeholder = islands.find(exp.Table)
+    assert isinstance(islands, exp.Select) and placeholder is not None
+    placeholder.replace(subquery(spans, "s"))
     return islands
 
 
