@@ -34,3 +34,16 @@ def test_numbers_and_dates_follow_the_language(language, number, day):
     with translation.override(language):
         out = template.render(Context({"n": 12345, "d": dt.date(2024, 3, 5)}))
     assert out == f"{number} {day}"
+
+
+def test_the_builder_labels_are_the_registry_labels():
+    from django.utils import translation
+
+    from hygie.cohorts.model import CRITERIA
+    from hygie.web.feasibility.forms import LABELS
+
+    with translation.override("en"):
+        assert {k: str(v) for k, v in LABELS.items()} == {
+            k: CRITERIA[k].label for k in LABELS}
+    with translation.override("fr"):
+        assert all(str(v) != CRITERIA[k].label for k, v in LABELS.items())  # translated

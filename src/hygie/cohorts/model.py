@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args
 
 import yaml
 from pydantic import (
@@ -246,6 +246,8 @@ class EventCriterion(_Strict):
 
     kind: ClassVar[str]
     systems: ClassVar[tuple[str, ...]]
+    label: ClassVar[str]  # what the web builder offers (translated there)
+    doc: ClassVar[str]  # its sources, for the docs' table
     at_least: int = Field(1, ge=1)
     within: Days | None = None
     window: Window | None = None
@@ -295,6 +297,8 @@ def _unique_sources(value: object) -> object:
 
 class Diagnosed(EventCriterion):
     kind = "diagnosed"
+    label = 'Diagnosis (CIM-10), in hospital (PMSI) or long-term illness (ALD)'
+    doc = '`pmsi_main`, `pmsi_related`, `pmsi_associated`, `ald`'
     systems = ("CIM10",)
     diagnosed: str
     in_: Annotated[list[DiagnosisSource], BeforeValidator(_unique_sources)] = Field(
@@ -313,6 +317,8 @@ class HospitalisedFor(EventCriterion):
     """A hospital stay (PMSI MCO) with the condition as main diagnosis (DGN_PAL)."""
 
     kind = "hospitalised_for"
+    label = 'Hospital stay with this main diagnosis (CIM-10)'
+    doc = '`pmsi_main` (the main diagnosis of an MCO stay)'
     systems = ("CIM10",)
     hospitalised_for: str
 
@@ -323,6 +329,8 @@ class HospitalisedFor(EventCriterion):
 
 class Dispensed(EventCriterion):
     kind = "dispensed"
+    label = 'Drug dispensed (ATC or CIP13)'
+    doc = 'DCIR pharmacy (`dcir_pharmacy`)'
     systems = ("ATC", "CIP13")
     dispensed: str
 
@@ -333,6 +341,8 @@ class Dispensed(EventCriterion):
 
 class Act(EventCriterion):
     kind = "act"
+    label = 'Medical act (CCAM)'
+    doc = '`dcir_act` (in town), `pmsi_act` (in hospital)'
     systems = ("CCAM",)
     act: str
     in_: Annotated[list[ActSource], BeforeValidator(_unique_sources)] = \
@@ -349,6 +359,8 @@ class Act(EventCriterion):
 
 class Lab(EventCriterion):
     kind = "lab"
+    label = 'Laboratory test (NABM)'
+    doc = 'DCIR laboratory (`dcir_lab`)'
     systems = ("NABM",)
     lab: str
 
@@ -359,6 +371,13 @@ class Lab(EventCriterion):
 
 class AgeAtIndex(_Strict):
     kind: ClassVar[str] = "age_at_index"
+    label: ClassVar[str] = 'Age at the index date'
+    doc: ClassVar[tuple[tuple[str, str], ...]] = (  # (syntax, meaning) rows
+        ('`age_at_index: {min: 18, max: 65}`',
+         ('age in completed years at the index date, bounds included; birth is taken on the first '
+          'day of the birth month (`BEN_NAI_ANN`, `BEN_NAI_MOI`; January when the month is '
+          'unknown)')),
+    )
     age_at_index: AgeRange
 
     def describe(self) -> str:
@@ -376,6 +395,11 @@ class AgeOn(_Strict):
     """Age on a fixed date (the screening indicators' "aged 50-74 on 1 January")."""
 
     kind: ClassVar[str] = "age_on"
+    doc: ClassVar[tuple[tuple[str, str], ...]] = (  # (syntax, meaning) rows
+        ('`age_on: {date: 2021-01-01, min: 50, max: 74}`',
+         ('age in completed years on a fixed date (the screening indicators\' "women aged 50-74 on '
+          '1 January"), same rules')),
+    )
     age_on: AgeOnDate
 
     def describe(self) -> str:
@@ -388,6 +412,10 @@ class Alive(_Strict):
     """Alive on a date: no death (IR_BEN_R.BEN_DCD_DTE) before it."""
 
     kind: ClassVar[str] = "alive"
+    doc: ClassVar[tuple[tuple[str, str], ...]] = (  # (syntax, meaning) rows
+        ('`alive: 2022-12-31`',
+         'not dead before that day (`BEN_DCD_DTE` empty, or on or after it)'),
+    )
     alive: dt.date
 
     def describe(self) -> str:
@@ -399,6 +427,17 @@ class AldActive(_Strict):
     a given day (`on`), or a whole span (`throughout`)."""
 
     kind: ClassVar[str] = "ald_active"
+    doc: ClassVar[tuple[tuple[str, str], ...]] = (  # (syntax, meaning) rows
+        ('`ald_active: L`',
+         ('an exoneration for a long-term illness (`IR_IMB_R`, natures 41, 43, 45) with a code of '
+          'the CIM10 list `L` that covers the index date: started on or before it (`IMB_ALD_DTD`) '
+          'and not ended before it (`IMB_ALD_DTF` empty, before 1900, or on or after it)')),
+        ('`ald_active: L` with `on: 2022-01-01`',
+         'the same, covering that day'),
+        ('`ald_active: L` with `throughout: [2022-01-01, 2022-12-31]`',
+         ('exonerations cover the whole span; those that overlap or follow each other (a renewal '
+          'starting at most the day after the last one ends) count as one')),
+    )
     ald_active: str
     on: dt.date | None = None
     throughout: Span | None = None
@@ -429,6 +468,11 @@ class InCohort(_Strict):
     lies in the window relative to this one's (default: at any time)."""
 
     kind: ClassVar[str] = "in_cohort"
+    doc: ClassVar[tuple[tuple[str, str], ...]] = (  # (syntax, meaning) rows
+        ('`in_cohort: NAME`, with an optional `window` (default: at any time)',
+         ("a member of another cohort whose index date lies in the window relative to this one's "
+          '(`[null, -1 day]`: entered the other before); see below')),
+    )
     in_cohort: Annotated[str, Field(pattern=NAME)]
     window: Window = (None, None)
 
@@ -438,6 +482,11 @@ class InCohort(_Strict):
 
 class Sex(_Strict):
     kind: ClassVar[str] = "sex"
+    label: ClassVar[str] = 'Sex'
+    doc: ClassVar[tuple[tuple[str, str], ...]] = (  # (syntax, meaning) rows
+        ('`sex: male` or `female`',
+         '`BEN_SEX_COD` 1 or 2'),
+    )
     sex: Literal["male", "female"]
 
     def describe(self) -> str:
@@ -455,6 +504,11 @@ def _code_list(fn: Any) -> Any:
 
 class Region(_Strict):
     kind: ClassVar[str] = "region"
+    doc: ClassVar[tuple[tuple[str, str], ...]] = (  # (syntax, meaning) rows
+        ('`region: "11"` or a list',
+         ("residence (`BEN_RES_DPT`) in a region's departments (codes of `IR_DPT_V`/`IR_REG_V`, "
+          'e.g. 11, 84, 93)')),
+    )
     region: Annotated[list[str], _code_list(region_code)]
 
     def describe(self) -> str:
@@ -463,6 +517,10 @@ class Region(_Strict):
 
 class Department(_Strict):
     kind: ClassVar[str] = "department"
+    doc: ClassVar[tuple[tuple[str, str], ...]] = (  # (syntax, meaning) rows
+        ('`department: [75, 2A, 971]`',
+         'residence department'),
+    )
     department: Annotated[list[str], _code_list(department_code)]
 
     def describe(self) -> str:
@@ -473,6 +531,12 @@ class Died(_Strict):
     """Death (IR_BEN_R.BEN_DCD_DTE), or death from causes of a CIM-10 list (KI_CCI_R)."""
 
     kind: ClassVar[str] = "died"
+    doc: ClassVar[tuple[tuple[str, str], ...]] = (  # (syntax, meaning) rows
+        ('`died: true`, with an optional `window`',
+         'death date (`IR_BEN_R.BEN_DCD_DTE`) in the window (default: at any time)'),
+        ('`died: L`, with an optional `window`',
+         'death with the underlying cause in the CIM10 list `L` (`KI_CCI_R.DCD_CIM_COD`)'),
+    )
     died: Literal[True] | str
     window: Window = (None, None)
 
@@ -489,6 +553,10 @@ class ContinuousCoverage(_Strict):
     """Registered with the health insurance (IR_BEN_R) and alive over the whole window."""
 
     kind: ClassVar[str] = "continuous_coverage"
+    doc: ClassVar[tuple[tuple[str, str], ...]] = (  # (syntax, meaning) rows
+        ('`continuous_coverage: true`, with an optional `window` (default `[-365 days, 0 days]`)',
+         'see below'),
+    )
     continuous_coverage: Literal[True]
     window: Window = (-365, 0)
 
@@ -503,9 +571,17 @@ class ContinuousCoverage(_Strict):
         return f"continuous coverage {show_window(self.window)}"
 
 
-EVENT_KINDS = ("diagnosed", "hospitalised_for", "dispensed", "act", "lab")
-OTHER_KINDS = ("age_at_index", "age_on", "sex", "region", "department", "died", "alive",
-               "ald_active", "continuous_coverage", "in_cohort")
+# --- the registry: every criterion of the language --------------------------------------------
+# In the order the docs' tables and the web builder list them. A criterion is its class above
+# (fields, checks, `describe`, and its `label` and `doc` for people), a name here, and its SQL in
+# hygie.cohorts.compile; the docs' tables (`hygie.cohorts.reference`) and the builder's choices
+# are made from this registry.
+
+AnyCriterion = (Diagnosed | HospitalisedFor | Dispensed | Act | Lab | AgeAtIndex | AgeOn | Sex
+                | Region | Department | Died | Alive | AldActive | ContinuousCoverage | InCohort)
+CRITERIA: dict[str, type[_Strict]] = {c.kind: c for c in get_args(AnyCriterion)}
+EVENT_KINDS = tuple(k for k, c in CRITERIA.items() if issubclass(c, EventCriterion))
+OTHER_KINDS = tuple(k for k in CRITERIA if k not in EVENT_KINDS)
 
 
 def _tagger(kinds: tuple[str, ...]) -> Any:
@@ -518,30 +594,20 @@ def _tagger(kinds: tuple[str, ...]) -> Any:
     return tag
 
 
-EntryCriterion = Annotated[
-    Annotated[Diagnosed, Tag("~diagnosed")] | Annotated[HospitalisedFor, Tag("~hospitalised_for")]
-    | Annotated[Dispensed, Tag("~dispensed")] | Annotated[Act, Tag("~act")]
-    | Annotated[Lab, Tag("~lab")],
-    Discriminator(_tagger(EVENT_KINDS), custom_error_type="criterion",
-                  custom_error_message="an entry criterion is an event: name exactly one of "
-                                       + ", ".join(EVENT_KINDS))]
+def _tagged(kinds: tuple[str, ...], message: str) -> Any:
+    """The criteria of `kinds` as one pydantic union, each told apart by its key."""
+    members = tuple(Annotated[CRITERIA[k], Tag(f"~{k}")] for k in kinds)
+    return Annotated[Union[members],  # noqa: UP007 - a union built from the registry
+                     Discriminator(_tagger(kinds), custom_error_type="criterion",
+                                   custom_error_message=message + ", ".join(kinds))]
 
-Criterion = Annotated[
-    Annotated[Diagnosed, Tag("~diagnosed")] | Annotated[HospitalisedFor, Tag("~hospitalised_for")]
-    | Annotated[Dispensed, Tag("~dispensed")] | Annotated[Act, Tag("~act")]
-    | Annotated[Lab, Tag("~lab")] | Annotated[AgeAtIndex, Tag("~age_at_index")]
-    | Annotated[AgeOn, Tag("~age_on")] | Annotated[Sex, Tag("~sex")]
-    | Annotated[Region, Tag("~region")] | Annotated[Department, Tag("~department")]
-    | Annotated[Died, Tag("~died")] | Annotated[Alive, Tag("~alive")]
-    | Annotated[AldActive, Tag("~ald_active")]
-    | Annotated[ContinuousCoverage, Tag("~continuous_coverage")]
-    | Annotated[InCohort, Tag("~in_cohort")],
-    Discriminator(_tagger(EVENT_KINDS + OTHER_KINDS), custom_error_type="criterion",
-                  custom_error_message="a criterion names exactly one of "
-                                       + ", ".join(EVENT_KINDS + OTHER_KINDS))]
 
-AnyCriterion = (Diagnosed | HospitalisedFor | Dispensed | Act | Lab | AgeAtIndex | AgeOn | Sex
-                | Region | Department | Died | Alive | AldActive | ContinuousCoverage | InCohort)
+if TYPE_CHECKING:
+    EntryCriterion = Diagnosed | HospitalisedFor | Dispensed | Act | Lab
+    Criterion = AnyCriterion
+else:
+    EntryCriterion = _tagged(EVENT_KINDS, "an entry criterion is an event: name exactly one of ")
+    Criterion = _tagged(EVENT_KINDS + OTHER_KINDS, "a criterion names exactly one of ")
 
 
 POPULATION_ENTRIES = ("registered_on", "reimbursed_care")

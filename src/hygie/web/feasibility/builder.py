@@ -16,9 +16,13 @@ from typing import Any
 
 import yaml
 
-# Event kinds of the builder -> the code system(s) of their code list.
-EVENT_SYSTEMS = {"diagnosed": "CIM10", "hospitalised_for": "CIM10", "dispensed": "ATC",
-                 "act": "CCAM", "lab": "NABM"}
+from hygie.cohorts.codes import SYSTEMS
+from hygie.cohorts.model import CRITERIA, EVENT_KINDS, EventCriterion
+
+# Event kinds of the builder -> the code systems their code list may have (from the registry).
+EVENT_SYSTEMS: dict[str, tuple[str, ...]] = {
+    kind: cls.systems for kind in EVENT_KINDS
+    if issubclass(cls := CRITERIA[kind], EventCriterion)}
 DIAGNOSIS_SOURCES = {"all": None, "pmsi": ["pmsi_main", "pmsi_related", "pmsi_associated"],
                      "ald": ["ald"]}
 
@@ -82,10 +86,17 @@ def identifier(title: str) -> str:
 
 
 def _system(event: Event) -> str:
-    if event.kind == "dispensed" and event.codes and all(
-            c.rstrip("*").isdigit() for c in event.codes):
-        return "CIP13"  # drug presentations are digits; substances (ATC) start with a letter
-    return EVENT_SYSTEMS[event.kind]
+    """The first system of the kind that reads every code (ATC substances, or CIP13
+    presentations); else the first, whose check then names the codes it cannot read."""
+    systems = EVENT_SYSTEMS[event.kind]
+    for name in systems:
+        try:
+            for code in event.codes:
+                SYSTEMS[name].normalise(code)
+        except ValueError:
+            continue
+        return name
+    return systems[0]
 
 
 def _days(n: int) -> str:

@@ -7,17 +7,22 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hygie.cohorts.model import Cohort, DefinitionError
+from hygie.cohorts.model import EVENT_KINDS, Cohort, DefinitionError
 from hygie.web.feasibility import builder, definitions
 from hygie.web.feasibility.access import countable_datasets
 
-EVENT_CHOICES = [
-    ("diagnosed", _("Diagnosis (CIM-10), in hospital (PMSI) or long-term illness (ALD)")),
-    ("hospitalised_for", _("Hospital stay with this main diagnosis (CIM-10)")),
-    ("dispensed", _("Drug dispensed (ATC or CIP13)")),
-    ("act", _("Medical act (CCAM)")),
-    ("lab", _("Laboratory test (NABM)")),
-]
+# The labels of the registry's criteria (`hygie.cohorts.model.CRITERIA`), written out here so that
+# makemessages collects them; a test checks they are the registry's, for every kind it offers.
+LABELS = {
+    "diagnosed": _("Diagnosis (CIM-10), in hospital (PMSI) or long-term illness (ALD)"),
+    "hospitalised_for": _("Hospital stay with this main diagnosis (CIM-10)"),
+    "dispensed": _("Drug dispensed (ATC or CIP13)"),
+    "act": _("Medical act (CCAM)"),
+    "lab": _("Laboratory test (NABM)"),
+    "age_at_index": _("Age at the index date"),
+    "sex": _("Sex"),
+}
+EVENT_CHOICES = [(kind, LABELS[kind]) for kind in EVENT_KINDS]
 DIAGNOSIS_IN_CHOICES = [("all", _("Hospital (PMSI) and long-term illness (ALD)")),
                         ("pmsi", _("Hospital (PMSI) only")),
                         ("ald", _("Long-term illness (ALD) only"))]
@@ -129,8 +134,8 @@ class RuleForm(_EventRowForm):
     mode = forms.ChoiceField(label=_("People"), choices=[("require", _("must have")),
                                                          ("exclude", _("must not have"))])
     kind = forms.ChoiceField(label=_("Criterion"), required=False, choices=[
-        ("", _("(none)")), *EVENT_CHOICES, ("age", _("Age at the index date")),
-        ("sex", _("Sex"))])
+        ("", _("(none)")), *EVENT_CHOICES, ("age", LABELS["age_at_index"]),
+        ("sex", LABELS["sex"])])
     window_start = forms.IntegerField(
         label=_("From (days from the index date)"), min_value=-36500, max_value=36500,
         required=False, help_text=_("Events only. Negative before the index date: -365. Empty: "
