@@ -30,56 +30,47 @@ from hygie.cohorts.codes import show_window
 from hygie.cohorts.events import (
     PMSI_SOURCES,
     Codes,
-    Dates,
     ald_spans,
     care_days,
     code_match,
-    col,
-    date_literal,
     events,
-    in_dates,
-    named,
     real_date,
     registered_on,
     source_events,
     stays,
-    subquery,
-    table,
     tables_read,
 )
 from hygie.cohorts.model import (
-    AgeAtIndex,
-    AgeOn,
-    AgeRange,
+    SEX_CODES,
     AldActive,
-    Alive,
-    AnyCriterion,
     Cohort,
-    ContinuousCoverage,
     DefinitionError,
-    Department,
     Died,
     EventCriterion,
     EventValue,
     InCohort,
-    Region,
-    Sex,
+    PersonCriterion,
     Value,
+)
+from hygie.cohorts.sql import (
+    AGE_IN_MONTHS,
+    Dates,
+    col,
+    date_literal,
+    in_dates,
+    in_window,
+    named,
+    subquery,
+    table,
 )
 from hygie.engine.engines import parse
 
-# Age at index in months, birth taken on the first day of the birth month (of January when
-# BEN_NAI_MOI is unknown): a fixed template of ours, no user input.
-AGE_IN_MONTHS = ("(YEAR(e.INDEX_DATE) * 12 + MONTH(e.INDEX_DATE))"
-                 " - (p.BIRTH_YEAR * 12 + COALESCE(p.BIRTH_MONTH, 1))")
-AGE_ON_IN_MONTHS = "{} - (p.BIRTH_YEAR * 12 + COALESCE(p.BIRTH_MONTH, 1))"  # months of the date
 DEFAULT_WINDOW = (None, 0)  # require/exclude events: any time up to the index date
 ALD_SPANS = "ald_span"  # the "source" of ald_active: exonerations as spans, not events
 DCIR_SOURCES = frozenset({"dcir_pharmacy", "dcir_lab", "dcir_act"})
 IN_COHORT = "in_cohort"  # the "source" of in_cohort: another cohort's index dates
 CARE = "reimbursed_care"  # the "source" of a population entry: days of reimbursed care
 Counted = EventCriterion | Died | AldActive | InCohort  # criteria counted over event rows
-SEX_CODES = {"male": 1, "female": 2}  # BEN_SEX_COD
 
 
 @dataclass
@@ -111,30 +102,6 @@ def render(query: exp.Expr, engine: str = "duckdb", *, pretty: bool = True) -> s
     from hygie.engine.dialects import dialect
 
     return dialect(engine).render(query, pretty=pretty)
-
-
-def _days_from_index(date: exp.Expr) -> exp.Expr:
-    return exp.DateDiff(this=date, expression=col("INDEX_DATE", "e"), unit=exp.Var(this="DAY"))
-
-
-def _in_window(date: exp.Expr, window: tuple[int | None, int | None]) -> list[exp.Expr]:
-    start, end = window
-    out: list[exp.Expr] = []
-    if start is not None:
-        out.append(exp.GTE(this=_days_from_index(date.copy()), expression=exp.Literal.number(start)))
-    if end is not None:
-        out.append(exp.LTE(this=_days_from_index(date.copy()), expression=exp.Literal.number(end)))
-    return out
-
-
-def _age_between(months: exp.Expr, ages: AgeRange) -> exp.Expr:
-    """An age in months within [min, max] completed years."""
-    conds: list[exp.Expr] = []
-    if ages.min is not None:
-        conds.append(exp.GTE(this=months, expression=exp.Literal.number(12 * ages.min)))
-    if ages.max is not None:
-        conds.append(exp.LT(this=months.copy(), expression=exp.Literal.number(12 * (ages.max + 1))))
-    return exp.and_(*conds, copy=False)
 
 
 def _shift(day: dt.date, days: int | None) -> dt.date | None:
@@ -377,7 +344,7 @@ class _Compiler:
         if isinstance(c, EventCriterion) and c.calendar:
             return in_dates(date, Dates(*c.calendar))
         window = c.window if isinstance(c, Died | InCohort) else (c.window or DEFAULT_WINDOW)
-        return _in_window(date, window)
+        return in_window(date, window)
 
     def _union(self, users: list[Counted]) -> exp.Query:
         """The event sets of the criteria and values that count events, in one union tagged by
@@ -444,45 +411,10 @@ class _Compiler:
         self.ctes.append(("PERSON", q))
         self.tables.add("IR_BEN_R")
 
-    def _predicate(self, c: AnyCriterion) -> tuple[exp.Expr, set[str]]:
-        """A per-person condition on PERSON (alias p) and ENTRY (alias e), with the columns used."""
-        p = "p"
-        if isinstance(c, AgeAtIndex | AgeOn):
-            if isinstance(c, AgeAtIndex):
-                months, ages = parse(AGE_IN_MONTHS), c.age_at_index
-            else:  # the fixed date's months are a number of ours
-                day = c.age_on.date
-                months, ages = parse(AGE_ON_IN_MONTHS.format(day.year * 12 + day.month)), c.age_on
-            return _age_between(months, ages), {"BIRTH_YEAR", "BIRTH_MONTH"}
-        if isinstance(c, Alive):
-            death = col("DEATH_DATE", p)
-            return exp.or_(exp.Is(this=death, expression=exp.Null()),
-                           exp.GTE(this=death.copy(), expression=date_literal(c.alive)),
-                           copy=False), {"DEATH_DATE"}
-        if isinstance(c, Sex):
-            return exp.EQ(this=col("SEX", p),
-                          expression=exp.Literal.number(SEX_CODES[c.sex])), {"SEX"}
-        if isinstance(c, Region | Department):
-            from hygie.cohorts.codes import departments_by_region
-
-            depts = (c.department if isinstance(c, Department)
-                     else [d for r in c.region for d in departments_by_region()[r]])
-            return exp.In(this=col("DEPARTMENT", p),
-                          expressions=[exp.Literal.string(d) for d in depts]), {"DEPARTMENT"}
-        if isinstance(c, Died):
-            death = col("DEATH_DATE", p)
-            conds = [exp.Not(this=exp.Is(this=death, expression=exp.Null()))]
-            return exp.and_(*conds, *_in_window(death, c.window), copy=False), {"DEATH_DATE"}
-        if isinstance(c, ContinuousCoverage):
-            start, end = c.window
-            assert start is not None and end is not None
-            registered = exp.LTE(this=_days_from_index(col("REGISTERED", p)),
-                                 expression=exp.Literal.number(start))
-            alive = exp.or_(exp.Is(this=col("DEATH_DATE", p), expression=exp.Null()),
-                            exp.GTE(this=_days_from_index(col("DEATH_DATE", p)),
-                                    expression=exp.Literal.number(end)), copy=False)
-            return exp.and_(registered, exp.Paren(this=alive), copy=False), {"REGISTERED", "DEATH_DATE"}
-        raise TypeError(f"no predicate for {type(c).__name__}")
+    def _predicate(self, c: PersonCriterion) -> tuple[exp.Expr, set[str]]:
+        """A per-person condition on PERSON (alias p) and ENTRY (alias e), with the columns used:
+        each person criterion writes its own (`predicate`, `person_columns`)."""
+        return c.predicate(), set(c.person_columns)
 
     def _steps(self) -> list[exp.Expr]:
         """STEPS: ENTRY joined once to the criteria's events and to PERSON, aggregated per person

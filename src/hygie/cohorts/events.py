@@ -32,6 +32,17 @@ from functools import cache
 from sqlglot import exp
 
 from hygie.cohorts.model import Codelist
+from hygie.cohorts.sql import (
+    Dates,
+    as_date,
+    col,
+    date_literal,
+    in_dates,
+    named,
+    subquery,
+    table,
+    text,
+)
 from hygie.engine.engines import parse
 from hygie.snds.persons import DCIR_KEYS, PMSI_FLAGS
 
@@ -85,66 +96,6 @@ class Codes:
         return cls(codelist.system, codelist.exact, codelist.prefixes)
 
 
-@dataclass(frozen=True)
-class Dates:
-    """Event dates to keep, bounds included (None: open). Pushed into every scan."""
-
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-    def hull(self, other: Dates) -> Dates:
-        start = None if self.start is None or other.start is None else min(self.start, other.start)
-        end = None if self.end is None or other.end is None else max(self.end, other.end)
-        return Dates(start, end)
-
-
-# --- expression helpers: nodes built directly, not parsed from text (compiling takes ms) -------
-
-
-def col(name: str, table: str | None = None) -> exp.Column:
-    return exp.column(name, table)
-
-
-def named(e: exp.Expr, name: str) -> exp.Alias:
-    """`e AS name`."""
-    return exp.Alias(this=e, alias=exp.to_identifier(name))
-
-
-def table(name: str, alias: str | None = None) -> exp.Table:
-    """A table (or view, or CTE) of ours, optionally `AS alias`."""
-    t = exp.Table(this=exp.to_identifier(name))
-    if alias:
-        t.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-    return t
-
-
-def subquery(query: exp.Query, alias: str) -> exp.Subquery:
-    return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
-
-
-def date_literal(day: dt.date) -> exp.Expr:
-    return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.build("DATE"))
-
-
-def as_date(e: exp.Expr) -> exp.Expr:
-    return exp.cast(e, exp.DataType.build("DATE"))
-
-
-def _text(e: exp.Expr) -> exp.Expr:
-    return exp.cast(e, exp.DataType.build("VARCHAR"))
-
-
-def in_dates(column: exp.Expr, dates: Dates) -> list[exp.Expr]:
-    """`column` within the dates; the upper bound is `< end + 1 day`, right for timestamps too."""
-    out: list[exp.Expr] = []
-    if dates.start is not None:
-        out.append(exp.GTE(this=column.copy(), expression=date_literal(dates.start)))
-    if dates.end is not None:
-        out.append(exp.LT(this=column.copy(),
-                          expression=date_literal(dates.end + dt.timedelta(days=1))))
-    return out
-
-
 def code_match(column: exp.Expr, codes: Codes, numeric_width: int | None = None) \
         -> exp.Expr:
     """`column IN (...) OR STARTS_WITH(column, ...)`; numeric codes compare as numbers, and their
@@ -156,9 +107,9 @@ def code_match(column: exp.Expr, codes: Codes, numeric_width: int | None = None)
         parts.append(exp.EQ(this=column.copy(), expression=values[0]) if len(values) == 1
                      else exp.In(this=column.copy(), expressions=values))
     for prefix in codes.prefixes:
-        text = column.copy() if not numeric_width else exp.func(
-            "LPAD", _text(column.copy()), exp.Literal.number(numeric_width), exp.Literal.string("0"))
-        parts.append(exp.StartsWith(this=text, expression=exp.Literal.string(prefix)))
+        shown = column.copy() if not numeric_width else exp.func(
+            "LPAD", text(column.copy()), exp.Literal.number(numeric_width), exp.Literal.string("0"))
+        parts.append(exp.StartsWith(this=shown, expression=exp.Literal.string(prefix)))
     if not parts:
         return exp.false()
     return exp.or_(*parts, copy=False) if len(parts) > 1 else parts[0]
@@ -262,14 +213,14 @@ def _pharmacy(codes: Codes | None, system: str, dates: Dates, qf: bool) -> exp.S
         return _dcir("dcir_pharmacy", "ATC", "ER_PHA_F", raw, atc if by_atc else exp.Null(),
                      quantity, [code_match(raw, cips, numeric_width=13)], dates, qf)
     where = [code_match(raw, codes, numeric_width=13)] if codes else []
-    return _dcir("dcir_pharmacy", "CIP13", "ER_PHA_F", raw, _text(raw), quantity, where, dates, qf)
+    return _dcir("dcir_pharmacy", "CIP13", "ER_PHA_F", raw, text(raw), quantity, where, dates, qf)
 
 
 def _lab(codes: Codes | None, dates: Dates, qf: bool) -> exp.Select:
     raw = col("BIO_PRS_IDE", "d")
-    text = exp.func("LPAD", _text(raw), exp.Literal.number(4), exp.Literal.string("0"))
+    padded = exp.func("LPAD", text(raw), exp.Literal.number(4), exp.Literal.string("0"))
     where = [code_match(raw, codes, numeric_width=4)] if codes else []
-    return _dcir("dcir_lab", "NABM", "ER_BIO_F", raw, text, col("BIO_ACT_QSN", "d"), where,
+    return _dcir("dcir_lab", "NABM", "ER_BIO_F", raw, padded, col("BIO_ACT_QSN", "d"), where,
                  dates, qf)
 
 

@@ -46,6 +46,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
+from sqlglot import exp
 
 from hygie.cohorts.codes import (
     SYSTEMS,
@@ -57,6 +58,16 @@ from hygie.cohorts.codes import (
     show_days,
     show_window,
 )
+from hygie.cohorts.sql import (
+    AGE_IN_MONTHS,
+    BIRTH_MONTHS,
+    col,
+    date_literal,
+    days_from_index,
+    in_window,
+    months_between,
+)
+from hygie.engine.engines import parse
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -380,6 +391,13 @@ class AgeAtIndex(_Strict):
     )
     age_at_index: AgeRange
 
+    person_columns: ClassVar[frozenset[str]] = frozenset({"BIRTH_YEAR", "BIRTH_MONTH"})  # of PERSON
+
+    def predicate(self) -> exp.Expr:
+        """Over ENTRY (e) and PERSON (p), like every person criterion's predicate."""
+        ages = self.age_at_index
+        return months_between(ages.min, ages.max, parse(AGE_IN_MONTHS))
+
     def describe(self) -> str:
         lo, hi = self.age_at_index.min, self.age_at_index.max
         if hi is None:
@@ -402,6 +420,14 @@ class AgeOn(_Strict):
     )
     age_on: AgeOnDate
 
+    person_columns: ClassVar[frozenset[str]] = frozenset({"BIRTH_YEAR", "BIRTH_MONTH"})  # of PERSON
+
+    def predicate(self) -> exp.Expr:
+        day, ages = self.age_on.date, self.age_on
+        # the date's months are a number of ours
+        return months_between(ages.min, ages.max,
+                              parse(f"{day.year * 12 + day.month} - ({BIRTH_MONTHS})"))
+
     def describe(self) -> str:
         lo, hi = self.age_on.min, self.age_on.max
         ages = f"{lo}+" if hi is None else f"{lo or 0}-{hi}"
@@ -417,6 +443,13 @@ class Alive(_Strict):
          'not dead before that day (`BEN_DCD_DTE` empty, or on or after it)'),
     )
     alive: dt.date
+
+    person_columns: ClassVar[frozenset[str]] = frozenset({"DEATH_DATE"})  # of PERSON
+
+    def predicate(self) -> exp.Expr:
+        death = col("DEATH_DATE", "p")
+        return exp.or_(exp.Is(this=death, expression=exp.Null()),
+                       exp.GTE(this=death.copy(), expression=date_literal(self.alive)), copy=False)
 
     def describe(self) -> str:
         return f"alive on {self.alive}"
@@ -480,6 +513,9 @@ class InCohort(_Strict):
         return f"in cohort {self.in_cohort} {show_window(self.window)}"
 
 
+SEX_CODES = {"male": 1, "female": 2}  # BEN_SEX_COD
+
+
 class Sex(_Strict):
     kind: ClassVar[str] = "sex"
     label: ClassVar[str] = 'Sex'
@@ -488,6 +524,11 @@ class Sex(_Strict):
          '`BEN_SEX_COD` 1 or 2'),
     )
     sex: Literal["male", "female"]
+
+    person_columns: ClassVar[frozenset[str]] = frozenset({"SEX"})  # of PERSON
+
+    def predicate(self) -> exp.Expr:
+        return exp.EQ(this=col("SEX", "p"), expression=exp.Literal.number(SEX_CODES[self.sex]))
 
     def describe(self) -> str:
         return f"sex {self.sex}"
@@ -511,6 +552,15 @@ class Region(_Strict):
     )
     region: Annotated[list[str], _code_list(region_code)]
 
+    person_columns: ClassVar[frozenset[str]] = frozenset({"DEPARTMENT"})  # of PERSON
+
+    def predicate(self) -> exp.Expr:
+        from hygie.cohorts.codes import departments_by_region
+
+        departments = [d for r in self.region for d in departments_by_region()[r]]
+        return exp.In(this=col("DEPARTMENT", "p"),
+                      expressions=[exp.Literal.string(d) for d in departments])
+
     def describe(self) -> str:
         return f"region {', '.join(self.region)}"
 
@@ -522,6 +572,12 @@ class Department(_Strict):
          'residence department'),
     )
     department: Annotated[list[str], _code_list(department_code)]
+
+    person_columns: ClassVar[frozenset[str]] = frozenset({"DEPARTMENT"})  # of PERSON
+
+    def predicate(self) -> exp.Expr:
+        return exp.In(this=col("DEPARTMENT", "p"),
+                      expressions=[exp.Literal.string(d) for d in self.department])
 
     def describe(self) -> str:
         return f"department {', '.join(self.department)}"
@@ -543,6 +599,14 @@ class Died(_Strict):
     @property
     def codelist(self) -> str | None:
         return None if self.died is True else str(self.died)
+
+    person_columns: ClassVar[frozenset[str]] = frozenset({"DEATH_DATE"})  # of PERSON
+
+    def predicate(self) -> exp.Expr:
+        """Death at all (`died: true`; a cause is counted over KI_CCI_R by the compiler)."""
+        death = col("DEATH_DATE", "p")
+        return exp.and_(exp.Not(this=exp.Is(this=death, expression=exp.Null())),
+                        *in_window(death, self.window), copy=False)
 
     def describe(self) -> str:
         cause = f" of {self.died}" if self.codelist else ""
@@ -567,6 +631,18 @@ class ContinuousCoverage(_Strict):
             raise ValueError("a coverage window needs both bounds, e.g. [-365 days, 0 days]")
         return v
 
+    person_columns: ClassVar[frozenset[str]] = frozenset({"REGISTERED", "DEATH_DATE"})  # of PERSON
+
+    def predicate(self) -> exp.Expr:
+        start, end = self.window
+        assert start is not None and end is not None
+        registered = exp.LTE(this=days_from_index(col("REGISTERED", "p")),
+                             expression=exp.Literal.number(start))
+        alive = exp.or_(exp.Is(this=col("DEATH_DATE", "p"), expression=exp.Null()),
+                        exp.GTE(this=days_from_index(col("DEATH_DATE", "p")),
+                                expression=exp.Literal.number(end)), copy=False)
+        return exp.and_(registered, exp.Paren(this=alive), copy=False)
+
     def describe(self) -> str:
         return f"continuous coverage {show_window(self.window)}"
 
@@ -580,6 +656,8 @@ class ContinuousCoverage(_Strict):
 AnyCriterion = (Diagnosed | HospitalisedFor | Dispensed | Act | Lab | AgeAtIndex | AgeOn | Sex
                 | Region | Department | Died | Alive | AldActive | ContinuousCoverage | InCohort)
 CRITERIA: dict[str, type[_Strict]] = {c.kind: c for c in get_args(AnyCriterion)}
+# Those that say something of the person alone (over PERSON and the index date): `predicate()`.
+PersonCriterion = AgeAtIndex | AgeOn | Sex | Region | Department | Died | Alive | ContinuousCoverage
 EVENT_KINDS = tuple(k for k, c in CRITERIA.items() if issubclass(c, EventCriterion))
 OTHER_KINDS = tuple(k for k in CRITERIA if k not in EVENT_KINDS)
 
