@@ -432,6 +432,29 @@ def test_count_errors_are_clear(make_user, snds, lake_without_lab, counting_env,
     assert response.status_code == 409 and "No data are attached" in response.json()["detail"]
 
 
+def test_in_cohort_names_the_owners_saved_cohorts_only(make_user, with_lake, lake, counting_env):
+    alice, bob = make_user("alice"), make_user("bob")
+    make_cohort(bob)  # bob's t2d: never alice's to build on
+    uses = T2D.replace("name: t2d", "name: t2d_users") + "  - in_cohort: t2d\n"
+    cohort = make_cohort(alice, uses, name="Builds on t2d")
+    client = login(alice)
+    client.post(f"/feasibility/cohorts/{cohort.pk}/count/")
+    run_jobs("feasibility")
+    cohort.refresh_from_db()
+    assert cohort.count_state == CountState.FAILED
+    assert cohort.count_error == {"code": "definition", "detail":
+                                  "require[1].in_cohort: unknown cohort 't2d' (known: none)"}
+    make_cohort(alice)  # now alice has one
+    client.post(f"/feasibility/cohorts/{cohort.pk}/count/")
+    run_jobs("feasibility")
+    cohort.refresh_from_db()
+    assert cohort.count_state == CountState.DONE, cohort.count_error
+    assert cohort.counts[-1][0] == "require: in cohort t2d at any time"
+    # Every member of t2d_users is in t2d: the same people as t2d itself.
+    assert [m for _, m in cohort.counts][-1] == \
+        expected_marks(T2D, lake, OppositionRegister(counting_env))[-1]
+
+
 def test_an_edit_voids_a_count_under_way(make_user, with_lake, counting_env):
     alice = make_user("alice")
     cohort = make_cohort(alice)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from hygie.cohorts.model import Cohort
+from hygie.cohorts.model import Cohort, DefinitionError
 from hygie.engine.lake import Dataset, LakeError, write_parquet
 from hygie.pseudo.keys import Secret
 from hygie.pseudo.oppositions import SCHEMA, OppositionRegister
@@ -60,9 +60,10 @@ def released_marks(results: Sequence[tuple[str, Released]]) -> list[list[str]]:
     return out
 
 
-def count(cohort: Cohort, lake_path: str, secret: Secret,
-          register: OppositionRegister) -> list[list[str]]:
-    """The attrition table of `cohort` on the lake dataset at `lake_path`, released."""
+def count(cohort: Cohort, lake_path: str, secret: Secret, register: OppositionRegister,
+          library: Mapping[str, Cohort] | None = None) -> list[list[str]]:
+    """The attrition table of `cohort` on the lake dataset at `lake_path`, released; `library`
+    gives the cohorts its `in_cohort` criteria name."""
     if not lake_path:
         raise CountError("no_lake")
     try:
@@ -72,7 +73,10 @@ def count(cohort: Cohort, lake_path: str, secret: Secret,
     from hygie.snds.views import MissingTables, open_snds
 
     try:
-        with open_snds(dataset, needed=cohort.compile().tables) as engine:
-            return released_marks(cohort.feasibility(engine, secret, register))
+        with open_snds(dataset, needed=cohort.compile(library).tables) as engine:
+            return released_marks(cohort.feasibility(engine, secret, register, library))
     except MissingTables as exc:
         raise CountError("missing_tables", ", ".join(exc.tables)) from None
+    except DefinitionError as exc:  # an in_cohort reference that cannot be resolved
+        raise CountError("definition", "; ".join(
+            f"{place}: {message}" for place, message in exc.problems)) from None

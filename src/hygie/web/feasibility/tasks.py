@@ -8,7 +8,7 @@ of the definition, or a newer request, makes an older job's result void.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +17,9 @@ from django_tasks import TaskContext, task
 
 from hygie.web.audit.record import record
 from hygie.web.feasibility.models import CountState, SavedCohort
+
+if TYPE_CHECKING:
+    from hygie.cohorts.model import Cohort
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +55,22 @@ def _finish(cohort_id: int, job: str, *, marks: list[list[str]] | None = None,
     return True
 
 
+def _library(cohort: SavedCohort) -> dict[str, Cohort]:
+    """The owner's other saved cohorts, by the name of their definition: what `in_cohort` may
+    name (never another user's cohorts)."""
+    from hygie.cohorts.model import DefinitionError
+    from hygie.web.feasibility import definitions
+
+    out: dict[str, Cohort] = {}
+    for other in SavedCohort.objects.filter(owner=cohort.owner).exclude(pk=cohort.pk):
+        try:
+            loaded = definitions.load(other.definition)
+        except DefinitionError:
+            continue  # a draft that does not hold: not a cohort to build on
+        out.setdefault(loaded.name, loaded)
+    return out
+
+
 @task(queue_name="feasibility", takes_context=True)
 def count_cohort(context: TaskContext, cohort_id: int) -> str:
     """Count a saved cohort on the data of its dataset's latest published version."""
@@ -77,7 +96,8 @@ def count_cohort(context: TaskContext, cohort_id: int) -> str:
             raise counting.CountError("definition", "; ".join(
                 f"{place}: {message}" for place, message in exc.problems)) from None
         register = counting.ensure_register(settings.HYGIE_OPPOSITION_REGISTER)
-        marks = counting.count(definition, version.lake_path, secret, register)
+        marks = counting.count(definition, version.lake_path, secret, register,
+                               _library(cohort))
     except counting.CountError as exc:
         _finish(cohort_id, job, error={"code": exc.code, "detail": exc.detail})
         return exc.code
