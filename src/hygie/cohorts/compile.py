@@ -2,16 +2,21 @@
 
 The query is a chain of named steps (CTEs):
 
+- `SCAN_<SOURCE>_<SYSTEM>` (when several code lists read one DCIR source): the source read once
+  for all their codes; a shared step, computed before the rest (`Compiled.shared`);
 - `EVENTS_n`: the (PERSON_KEY, EVENT_DATE) of one code list in its sources, distinct, from the
-  events layer (codes and dates filtered in the scans; a code list used twice is read once);
+  events layer (codes and dates filtered in the scans; a code list used twice is read once); also
+  the spans of ALD exonerations (`ald_active`, with END_DATE), the index dates of another cohort
+  (`in_cohort`, its whole query nested) and the days of reimbursed care (a population entry);
 - `ENTRY`: per person, the first date in the study period on which an entry criterion is met
   (for `at_least: N within: W`, the date of the N-th event, the first N-1 lying within W days
   before it): the index date, INDEX_DATE;
 - `PERSON`: one row per person from IR_BEN_R (sex, birth, residence, death, registration), read
   only when a demographic, death or coverage criterion needs it;
-- `STEPS`: one row per entered person with one boolean KEEP_k per criterion, in order: ENTRY
-  joined once to the events of every require/exclude event criterion (each counted in its own
-  window by a COUNT of a CASE, 0 on an empty group) and to PERSON, in one aggregation.
+- `STEPS`: one row per entered person with one boolean KEEP_k per criterion, in order, and one
+  VALUE_i per value: ENTRY joined once to the events of every criterion and value that counts
+  events (each counted in its own window by a COUNT of a CASE, 0 on an empty group) and to
+  PERSON, in one aggregation. Person criteria write their own condition (`predicate`).
 
 `people` keeps the rows where every KEEP_k holds; `attrition` counts, in one pass over STEPS,
 the people remaining after entry and after each criterion. Only user codes, dates and numbers
