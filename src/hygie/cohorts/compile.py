@@ -197,7 +197,7 @@ class _Compiler:
         shared = self._shared_scans()
         for (codelist, sources), (name, dates) in self.event_sets.items():
             if sources == (IN_COHORT,):
-                self.ctes.append((name, self._other_cohort(codelist)))
+                self.ctes.append((name, self._other_cohort(codelist, prefix=f"{name}_")))
                 continue
             if sources == (CARE,):
                 self.tables |= {"ER_PRS_F", "IR_BEN_R"}
@@ -273,9 +273,10 @@ class _Compiler:
             out[(source, system)] = name
         return out
 
-    def _other_cohort(self, name: str) -> exp.Query:
-        """(PERSON_KEY, EVENT_DATE): the people of another cohort and their index dates, its
-        whole query nested (its scans not shared, so that its steps keep their own names)."""
+    def _other_cohort(self, name: str, prefix: str) -> exp.Query:
+        """(PERSON_KEY, EVENT_DATE): the people of another cohort and their index dates. Its steps
+        join ours, renamed with `prefix` (one flat chain of steps: Spark hoists nested ones, and
+        their names would clash with ours); its scans are not shared."""
         place = next(p for p, n in self.cohort.references if n == name)
         if name in self.stack:
             chain = " -> ".join((*self.stack[self.stack.index(name):], name))
@@ -289,6 +290,14 @@ class _Compiler:
         self.tables |= other.tables
         people = other.people.copy()
         people.set("order", None)
+        steps = people.args["with_"].expressions
+        people.set("with_", None)
+        renamed = {cte.alias: f"{prefix}{cte.alias}" for cte in steps}
+        for node in (*(cte.this for cte in steps), people):
+            for ref in node.find_all(exp.Table):
+                if ref.name in renamed and not ref.args.get("db"):
+                    ref.set("this", exp.to_identifier(renamed[ref.name]))
+        self.ctes += [(renamed[cte.alias], cte.this) for cte in steps]
         return exp.select(col("PERSON_KEY"), named(col("INDEX_DATE"), "EVENT_DATE")).from_(
             subquery(people, "other"), copy=False)
 
