@@ -34,14 +34,12 @@ def documented() -> dict[str, str]:
     return out
 
 
-# Shared pieces of the hand-written queries (DuckDB, raw tables of the `raw` fixture).
-HAND_COMMON = f"""
-person AS (  -- (pseudo-NIR, twin rank) -> the person
+# Shared pieces of the hand-written queries, read the same in DuckDB and Spark SQL: the person, the
+# netted dispensations (information-only lines dropped), birth, registration and death.
+PORTABLE = f"""
+person AS (
   SELECT DISTINCT BEN_NIR_PSA, BEN_RNG_GEM, BEN_NIR_ANO AS pid FROM IR_BEN_R
-), pmsi_people AS (  -- pseudo-NIRs of one person only (twins share theirs; the PMSI has no rank)
-  SELECT BEN_NIR_PSA, min(BEN_NIR_ANO) AS pid FROM IR_BEN_R
-  GROUP BY BEN_NIR_PSA HAVING count(DISTINCT BEN_NIR_ANO) = 1
-), dispensed AS (  -- netted dispensations, information-only lines dropped
+), dispensed AS (
   SELECT m.pid, p.EXE_SOI_DTD AS d, g.ATC
   FROM ER_PHA_F h
   JOIN ER_PRS_F p ON {' AND '.join(f'h.{k} = p.{k}' for k in NINE_KEYS)}
@@ -50,6 +48,18 @@ person AS (  -- (pseudo-NIR, twin rank) -> the person
   WHERE coalesce(p.DPN_QLF, 0) <> 71 AND coalesce(p.PRS_DPN_QLP, 0) <> 71
   GROUP BY m.pid, p.EXE_SOI_DTD, h.PHA_PRS_C13, g.ATC
   HAVING sum(h.PHA_ACT_QSN) > 0
+), ben AS (
+  SELECT BEN_NIR_ANO AS pid, min(BEN_NAI_ANN) AS y,
+         coalesce(min(CASE WHEN try_cast(BEN_NAI_MOI AS INT) BETWEEN 1 AND 12
+                           THEN try_cast(BEN_NAI_MOI AS INT) END), 1) AS m,
+         min(CASE WHEN BEN_DTE_INS > DATE '1900-01-01' THEN BEN_DTE_INS END) AS since,
+         min(CASE WHEN BEN_DCD_DTE > DATE '1900-01-01' THEN BEN_DCD_DTE END) AS death
+  FROM IR_BEN_R GROUP BY BEN_NIR_ANO
+)"""
+# The DuckDB hand-written queries add the PMSI (raw tables of the `raw` fixture).
+HAND_COMMON = PORTABLE + """, pmsi_people AS (  -- pseudo-NIRs naming one person (twins share one)
+  SELECT BEN_NIR_PSA, min(BEN_NIR_ANO) AS pid FROM IR_BEN_R
+  GROUP BY BEN_NIR_PSA HAVING count(DISTINCT BEN_NIR_ANO) = 1
 ), stays AS (  -- stays whose linkage flags are all OK, attributed to one person
   SELECT m.pid, CAST(c.EXE_SOI_DTD AS DATE) AS d, c.yr,
          CAST(c.ETA_NUM AS VARCHAR) AS eta, CAST(c.RSA_NUM AS VARCHAR) AS rsa
@@ -74,13 +84,6 @@ person AS (  -- (pseudo-NIR, twin rank) -> the person
   SELECT m.pid, i.IMB_ALD_DTD, i.MED_MTF_COD FROM IR_IMB_R i
   JOIN person m ON m.BEN_NIR_PSA = i.BEN_NIR_PSA AND m.BEN_RNG_GEM = i.BEN_RNG_GEM
   WHERE i.IMB_ETM_NAT IN (41, 43, 45)
-), ben AS (  -- birth (first day of the month, January if unknown), registration, death
-  SELECT BEN_NIR_ANO AS pid, min(BEN_NAI_ANN) AS y,
-         coalesce(min(CASE WHEN TRY_CAST(BEN_NAI_MOI AS INT) BETWEEN 1 AND 12
-                           THEN TRY_CAST(BEN_NAI_MOI AS INT) END), 1) AS m,
-         min(CASE WHEN BEN_DTE_INS > DATE '1900-01-01' THEN BEN_DTE_INS END) AS since,
-         min(CASE WHEN BEN_DCD_DTE > DATE '1900-01-01' THEN BEN_DCD_DTE END) AS death
-  FROM IR_BEN_R GROUP BY BEN_NIR_ANO
 )"""
 
 # Per person entered: the index date and whether each criterion keeps them, in order.
@@ -152,29 +155,9 @@ ORDER BY 1""")}
 
 # The same people written by hand in Spark SQL, natively (the Spark side of the targeting
 # benchmark): date arithmetic with datediff/date_sub, exclusions as anti joins.
-SPARK_COMMON = f"""
-person AS (
-  SELECT DISTINCT BEN_NIR_PSA, BEN_RNG_GEM, BEN_NIR_ANO AS pid FROM IR_BEN_R
-), dispensed AS (
-  SELECT m.pid, p.EXE_SOI_DTD AS d, g.ATC
-  FROM ER_PHA_F h
-  JOIN ER_PRS_F p ON {' AND '.join(f'h.{k} = p.{k}' for k in NINE_KEYS)}
-  JOIN person m ON m.BEN_NIR_PSA = p.BEN_NIR_PSA AND m.BEN_RNG_GEM = p.BEN_RNG_GEM
-  JOIN raw_drug g ON g.CIP13 = h.PHA_PRS_C13
-  WHERE coalesce(p.DPN_QLF, 0) <> 71 AND coalesce(p.PRS_DPN_QLP, 0) <> 71
-  GROUP BY m.pid, p.EXE_SOI_DTD, h.PHA_PRS_C13, g.ATC
-  HAVING sum(h.PHA_ACT_QSN) > 0
-), ben AS (
-  SELECT BEN_NIR_ANO AS pid, min(BEN_NAI_ANN) AS y,
-         coalesce(min(CASE WHEN try_cast(BEN_NAI_MOI AS INT) BETWEEN 1 AND 12
-                           THEN try_cast(BEN_NAI_MOI AS INT) END), 1) AS m,
-         min(CASE WHEN BEN_DTE_INS > DATE '1900-01-01' THEN BEN_DTE_INS END) AS since,
-         min(CASE WHEN BEN_DCD_DTE > DATE '1900-01-01' THEN BEN_DCD_DTE END) AS death
-  FROM IR_BEN_R GROUP BY BEN_NIR_ANO
-)"""
 SPARK_HAND = {
     "t2d_metformin": f"""
-WITH {SPARK_COMMON}, pmsi_people AS (
+WITH {PORTABLE}, pmsi_people AS (
   SELECT BEN_NIR_PSA, min(BEN_NIR_ANO) AS pid FROM IR_BEN_R
   GROUP BY BEN_NIR_PSA HAVING count(DISTINCT BEN_NIR_ANO) = 1
 ), stays AS (
@@ -213,7 +196,7 @@ LEFT ANTI JOIN dispensed x ON x.pid = e.pid AND x.ATC LIKE 'A10A%'
   AND x.d BETWEEN date_sub(e.idx, 365) AND date_sub(e.idx, 1)
 ORDER BY 1""",
     "insulin_2021": f"""
-WITH {SPARK_COMMON}, entry AS (
+WITH {PORTABLE}, entry AS (
   SELECT pid, min(d) AS idx FROM dispensed
   WHERE ATC LIKE 'A10%' AND d BETWEEN DATE '2021-01-01' AND DATE '2021-12-31' GROUP BY pid
 ), insulin_days AS (
