@@ -449,38 +449,31 @@ class _Compiler:
         """STEPS: ENTRY joined once to the criteria's events and to PERSON, aggregated per person
         (ENTRY is read once, whatever the number of criteria)."""
         keeps: list[exp.Expr] = []
-        counted: list[tuple[int, Counted]] = []
+        users: list[Counted] = []  # the criteria and values that count events of the union
         person_columns: set[str] = set()
-        values: list[exp.Expr | None] = []  # event values are filled in with the union below
-        for value in self.cohort.values.values():
-            expr, columns = self._value(value) if not isinstance(value, EventValue) else (None, set())
-            values.append(expr)
-            person_columns |= columns
         for how, c in self.cohort.criteria:
             if isinstance(c, EventCriterion | AldActive | InCohort) or (isinstance(c, Died)
                                                                       and c.codelist):
-                counted.append((len(keeps), c))
-                keeps.append(exp.Null())  # the count, filled in below
+                users.append(c)
+                hits = count_where(self._counted(c))
+                at_least = exp.Literal.number(c.at_least if isinstance(c, EventCriterion) else 1)
+                keeps.append(exp.GTE(this=hits, expression=at_least) if how == "require"
+                             else exp.LT(this=hits, expression=at_least))
             else:
                 pred, columns = self._predicate(c)
                 person_columns |= columns
                 holds = exp.func("COALESCE", pred, exp.false())
                 keeps.append(holds if how == "require" else exp.Not(this=holds))
+        values: list[exp.Expr] = []
+        for value in self.cohort.values.values():
+            expr, columns = self._value(value)
+            values.append(expr)
+            person_columns |= columns
+            if isinstance(value, EventValue):
+                users.append(value.event)
         q = exp.select(col("PERSON_KEY", "e"), col("INDEX_DATE", "e")).from_(
             table("ENTRY", "e"), copy=False)
-        users = [c for _, c in counted] + [v.event for v in self.cohort.values.values()
-                                           if isinstance(v, EventValue)]
         if users:
-            for k, crit in counted:
-                hits = count_where(self._counted(crit))
-                at_least = exp.Literal.number(crit.at_least if isinstance(crit, EventCriterion)
-                                              else 1)
-                how = self.cohort.criteria[k][0]
-                keeps[k] = (exp.GTE(this=hits, expression=at_least) if how == "require"
-                            else exp.LT(this=hits, expression=at_least))
-            for i, value in enumerate(self.cohort.values.values()):
-                if isinstance(value, EventValue):
-                    values[i] = self._value(value)[0]
             q = q.join(subquery(self._union(users), "x"), on=_same_person("x", "e"),
                        join_type="left", copy=False)
         if person_columns:
@@ -488,8 +481,7 @@ class _Compiler:
             q = q.join(table("PERSON", "p"), on=_same_person("p", "e"), join_type="left",
                        copy=False)
         q = q.select(*(named(keep, f"KEEP_{k}") for k, keep in enumerate(keeps, start=1)),
-                     *(named(v, f"VALUE_{i}") for i, v in enumerate(values, start=1)
-                       if v is not None), copy=False)
+                     *(named(v, f"VALUE_{i}") for i, v in enumerate(values, start=1)), copy=False)
         if users:  # one row per person: PERSON's columns are the person's, grouped as such
             q = q.group_by(col("PERSON_KEY", "e"), col("INDEX_DATE", "e"),
                            *(col(name, "p") for name in sorted(person_columns)), copy=False)

@@ -875,15 +875,16 @@ class Cohort(_Strict):
         return [("require", c) for c in self.require] + [("exclude", c) for c in self.exclude]
 
     @property
+    def placed(self) -> list[tuple[str, AnyCriterion]]:
+        """The require and exclude criteria with their place: ("require[0]", c), ..."""
+        return ([(f"require[{i}]", c) for i, c in enumerate(self.require)]
+                + [(f"exclude[{i}]", c) for i, c in enumerate(self.exclude)])
+
+    @property
     def references(self) -> list[tuple[str, str]]:
         """(place, name) of the other cohorts this one uses (`in_cohort`)."""
-        counters = {"require": 0, "exclude": 0}
-        out = []
-        for how, c in self.criteria:
-            if isinstance(c, InCohort):
-                out.append((f"{how}[{counters[how]}].in_cohort", c.in_cohort))
-            counters[how] += 1
-        return out
+        return [(f"{place}.in_cohort", c.in_cohort) for place, c in self.placed
+                if isinstance(c, InCohort)]
 
     def compile(self, library: Library | None = None) -> Compiled:
         """The SQL of the cohort; `library` gives the cohorts that `in_cohort` names."""

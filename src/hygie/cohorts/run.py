@@ -53,10 +53,7 @@ def dates_outside(cohort: Cohort, years: tuple[int, int]) -> list[str]:
 
     first, last = years
     out = []
-    counters = {"require": 0, "exclude": 0}
-    for how, c in cohort.criteria:
-        place = f"{how}[{counters[how]}]"
-        counters[how] += 1
+    for place, c in cohort.placed:
         spans: list[tuple[str, object, int, int]] = []
         if isinstance(c, EventCriterion) and c.calendar:
             key = "in_year" if c.in_year is not None else "between"
