@@ -601,3 +601,141 @@ def test_api_lists_creates_and_refuses_bad_definitions(make_user):
     # The API is in the OpenAPI document.
     paths = client.get("/api/openapi.json").json()["paths"]
     assert "/api/feasibility/cohorts/{cohort_id}/counts" in paths
+
+
+# --- limits and budgets (issue 10) ---------------------------------------------------------------
+
+
+def _api_create(client: Client, name: str, definition: str) -> Any:
+    return client.post("/api/feasibility/cohorts", {"name": name, "dataset": "snds",
+                                                    "definition": definition},
+                       content_type="application/json")
+
+
+@pytest.mark.parametrize(("hostile", "message"), [
+    (T2D + "exclude: " + "[" * 9000 + "]" * 9000 + "\n", "nested more than 32 levels deep"),
+    # 800 criteria as aliases, 5.8 KB: took 92 s and 673 MB of the worker before.
+    (T2D + "  - &r {dispensed: metformin}\n" + "  - *r\n" * 800,
+     "804 entry events and criteria; at most 100"),
+    (T2D.replace("2020-01-01", "0001-01-01"), "0001-01-01 lies outside 1900-2100"),
+    (T2D + "  - {dispensed: metformin, window: [-100000000000000000000 days, 0 days]}\n",
+     "longer than 36,525 days"),
+    (T2D + "  - {dispensed: metformin, at_least: 100000000000000000000}\n", "at most 10000"),
+])
+def test_hostile_definitions_are_refused_when_saved(make_user, hostile, message):
+    client = login(make_user("alice"))
+    response = _api_create(client, "hostile", hostile)
+    assert response.status_code == 422, response.content
+    assert any(message in p["message"] for p in response.json()["detail"]), response.json()
+    page = client.post("/feasibility/new/yaml/", {"name": "hostile", "dataset": "snds",
+                                                         "definition": hostile})
+    assert page.status_code == 200 and message in page.content.decode()
+    assert SavedCohort.objects.count() == 0
+
+
+def test_a_count_job_is_stopped_past_its_time_and_memory(with_lake, lake, counting_env):
+    cohort, secret = Cohort.from_yaml(T2D), Secret(bytes.fromhex(SECRET_HEX))
+    register = counting.ensure_register(counting_env)
+    with pytest.raises(counting.CountError) as err:
+        counting.count_limited(cohort, str(lake), secret, register,
+                               limits=counting.JobLimits(seconds=0.2))
+    assert err.value.code == "timeout"
+    with pytest.raises(counting.CountError) as err:
+        counting.count_limited(cohort, str(lake), secret, register,
+                               limits=counting.JobLimits(memory_mb=60))
+    assert err.value.code == "too_big"
+    # Within its limits, the child gives what `count` gives in process.
+    assert counting.count_limited(cohort, str(lake), secret, register) == \
+        counting.count(cohort, str(lake), secret, register)
+
+
+ATTACK = """name: attack_{i}
+title: averaging
+period: {{start: 2019-01-01, end: 2022-12-31}}
+codelists:
+  dementia: {{system: CIM10, codes: [F009]}}
+  drug_{i}: {{system: ATC, codes: [{code}]}}
+entry:
+  any_of:
+    - hospitalised_for: dementia
+    - dispensed: drug_{i}
+require:
+  - dispensed: drug_{i}
+"""
+
+
+def test_the_averaging_attack_is_stopped_by_the_budget(make_user, with_lake, counting_env,
+                                                       settings):
+    """The attack of issue 10: 224 two-step cohorts differing only in one drug, whose mean
+    released difference estimated a hidden group of 5 people. Variants of one shape are capped,
+    and every count is charged to a daily and a total budget; refusals are 429s, logged."""
+    settings.HYGIE_COUNT_BUDGET_DAY, settings.HYGIE_COUNT_VARIANTS = 25, 10
+    mallory = make_user("mallory")
+    client = login(mallory)
+    codes = [f"N02BE{n:02d}" for n in range(1, 60)]
+    answers = []
+    for i, code in enumerate(codes[:12]):
+        created = _api_create(client, f"attack {i}", ATTACK.format(i=i, code=code))
+        assert created.status_code == 201, created.content
+        answers.append(client.post(f"/api/feasibility/cohorts/{created.json()['id']}/counts"))
+    assert [a.status_code for a in answers] == [202] * 10 + [429] * 2
+    assert "variants of this definition" in answers[-1].json()["detail"]
+    refused = SavedCohort.objects.get(name="attack 11")
+    assert actions(refused)[-1] == "feasibility.count_refused"
+    assert AuditEvent.objects.filter(action="feasibility.count_refused",
+                                     detail__reason="variants").count() == 2
+    # Asking again for a variant already counted is allowed (it teaches nothing new) ...
+    again = SavedCohort.objects.get(name="attack 0")
+    run_jobs("feasibility")
+    assert client.post(f"/api/feasibility/cohorts/{again.pk}/counts").status_code == 202
+    # ... until the day's budget is spent, whatever the shapes.
+    run_jobs("feasibility")
+    standing = client.get("/api/feasibility/budget").json()
+    assert standing == {"left": 14, "used_today": 11, "per_day": 25, "used_total": 11,
+                        "total": settings.HYGIE_COUNT_BUDGET_TOTAL}
+    shapes = [T2D.replace("min: 18", f"min: {18 + n}") for n in range(20)]
+    codes_left = [client.post(f"/api/feasibility/cohorts/{_api_create(client, f'other {n}', d).json()['id']}/counts").status_code  # noqa: E501
+                  for n, d in enumerate(shapes)]
+    assert codes_left == [202] * 14 + [429] * 6
+    page = client.get(f"/feasibility/cohorts/{again.pk}/").content.decode()
+    assert "Counts left: 0 (used in the last 24 hours: 25 of 25" in page
+    # Deleting the cohorts gives nothing back.
+    for cohort in SavedCohort.objects.filter(owner=mallory):
+        services.delete_cohort(cohort)
+    assert client.get("/api/feasibility/budget").json()["left"] == 0
+    # Another applicant has a budget of their own.
+    other = login(make_user("olivia"))
+    assert other.get("/api/feasibility/budget").json()["left"] == 25
+
+
+def test_the_total_budget_holds_across_days(make_user, with_lake, counting_env, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hygie.web.feasibility.models import CountCharge
+
+    settings.HYGIE_COUNT_BUDGET_DAY, settings.HYGIE_COUNT_BUDGET_TOTAL = 2, 3
+    alice = make_user("alice")
+    cohorts = [make_cohort(alice, T2D.replace("min: 18", f"min: {18 + n}"), f"c{n}")
+               for n in range(4)]
+    for c in cohorts[:2]:
+        assert services.request_count(c).count_state == CountState.QUEUED
+    assert services.request_count(cohorts[2]).count_error == {"code": "budget_day"}
+    CountCharge.objects.update(created=timezone.now() - timedelta(hours=25))
+    assert services.request_count(cohorts[2]).count_state == CountState.QUEUED
+    assert services.request_count(cohorts[3]).count_error == {"code": "budget_total"}
+
+
+def test_a_variant_is_the_definition_without_its_names_and_free_text():
+    from hygie.web.feasibility.budget import fingerprints
+
+    one = Cohort.from_yaml(ATTACK.format(i=1, code="N02BE01"))
+    renamed = Cohort.from_yaml(ATTACK.format(i=2, code="N02BE01"))
+    other_code = Cohort.from_yaml(ATTACK.format(i=1, code="N02BE02"))
+    other_shape = Cohort.from_yaml(ATTACK.format(i=1, code="N02BE01") + "  - age_at_index: "
+                                   "{min: 18}\n")
+    assert fingerprints(one) == fingerprints(renamed)
+    assert fingerprints(one)[0] == fingerprints(other_code)[0]
+    assert fingerprints(one)[1] != fingerprints(other_code)[1]
+    assert fingerprints(one)[0] != fingerprints(other_shape)[0]

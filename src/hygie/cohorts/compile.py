@@ -18,7 +18,10 @@ The query is a chain of named steps (CTEs):
   events (each counted in its own window by a COUNT of a CASE, 0 on an empty group) and to
   PERSON, in one aggregation. Person criteria write their own condition (`predicate`).
 
-`people` keeps the rows where every KEEP_k holds; `attrition` counts, in one pass over STEPS,
+- `REACHED`: per entered person, PASSED: how many criteria in a row they meet (the step they
+  reach), and the values.
+
+`people` keeps the rows that passed every criterion; `attrition` counts, in one pass over REACHED,
 the people remaining after entry and after each criterion. Only user codes, dates and numbers
 reach the SQL, as literals; names, titles and descriptions never do.
 """
@@ -84,7 +87,7 @@ class Compiled:
     people: exp.Query  # PERSON_KEY, INDEX_DATE, sorted by PERSON_KEY
     attrition: exp.Query  # one row: STEP_0 (entry), STEP_1, ... (after each criterion)
     steps: list[str]  # a label for each count of `attrition`
-    keeps: exp.Query  # one row per entered person: PERSON_KEY, KEEP_1, ... (one per criterion)
+    keeps: exp.Query  # one row per entered person: PERSON_KEY, PASSED (criteria met in a row)
     tables: set[str] = field(default_factory=set)  # dataset tables read (T_MCOaaX: PMSI)
     # Steps read by several others (a DCIR scan shared by code lists), to compute once before the
     # rest: engines do not reliably keep a step referenced twice (Spark inlines every CTE, and
@@ -518,23 +521,32 @@ class _Compiler:
         keeps = self._steps() if stepped else []
         last = "STEPS" if stepped else "ENTRY"
         self._share_person_maps()
-        people = exp.select(col("PERSON_KEY"), col("INDEX_DATE")).from_(table(last), copy=False)
+        # PASSED: how many criteria in a row the person meets (each KEEP_k is TRUE or FALSE, never
+        # NULL). One CASE over the criteria, then a comparison per step: the query grows linearly
+        # with the criteria, where ANDing every prefix of them grew quadratically (issue 10).
+        passed: exp.Expr = exp.Literal.number(0)
         if keeps:
-            people = people.where(exp.and_(*(k.copy() for k in keeps)), copy=False)
-        people = people.order_by(exp.Ordered(this=col("PERSON_KEY"), nulls_first=False), copy=False)
-        counts = [named(exp.func("COUNT", exp.Star()), "STEP_0")]
-        for k in range(1, len(keeps) + 1):
-            counts.append(named(count_where(exp.and_(*(c.copy() for c in keeps[:k]), copy=False)),
-                                f"STEP_{k}"))
-        attrition = exp.select(*counts).from_(table(last), copy=False)
-        keep_rows = exp.select(col("PERSON_KEY"), *(named(k.copy(), f"KEEP_{i}") for i, k in
-                                                    enumerate(keeps, start=1))).from_(table(last))
+            passed = exp.Case(default=exp.Literal.number(len(keeps)))
+            for k, keep in enumerate(keeps):
+                passed = passed.when(exp.Not(this=keep), exp.Literal.number(k), copy=False)
+        last_cols = exp.select(col("PERSON_KEY"), col("INDEX_DATE"), named(passed, "PASSED"),
+                               *(col(f"VALUE_{i}") for i in range(1, len(self.cohort.values) + 1))
+                               ).from_(table(last), copy=False)
+        self.ctes.append(("REACHED", last_cols))
+
+        def reached(k: int) -> exp.Expr:
+            return exp.GTE(this=col("PASSED"), expression=exp.Literal.number(k))
+
+        people = (exp.select(col("PERSON_KEY"), col("INDEX_DATE")).from_(table("REACHED"))
+                  .where(reached(len(keeps)), copy=False)
+                  .order_by(exp.Ordered(this=col("PERSON_KEY"), nulls_first=False), copy=False))
+        counts = [named(count_where(reached(k)), f"STEP_{k}") for k in range(len(keeps) + 1)]
+        attrition = exp.select(*counts).from_(table("REACHED"), copy=False)
+        keep_rows = exp.select(col("PERSON_KEY"), col("PASSED")).from_(table("REACHED"))
         values = (exp.select(col("PERSON_KEY"), col("INDEX_DATE"),
                              *(col(f"VALUE_{i}") for i in range(1, len(self.cohort.values) + 1)))
-                  .from_(table(last), copy=False))
-        if keeps:
-            values = values.where(exp.and_(*(k.copy() for k in keeps)), copy=False)
-        values = values.order_by(exp.Ordered(this=col("PERSON_KEY"), nulls_first=False), copy=False)
+                  .from_(table("REACHED"), copy=False).where(reached(len(keeps)), copy=False)
+                  .order_by(exp.Ordered(this=col("PERSON_KEY"), nulls_first=False), copy=False))
         shared = {name: cte for name, cte in self.ctes if name.startswith(SHARED_PREFIXES)}
         for name, cte in self.ctes:
             people = people.with_(name, as_=cte, copy=False)

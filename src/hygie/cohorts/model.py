@@ -58,6 +58,7 @@ from hygie.cohorts.codes import (
     show_days,
     show_window,
 )
+from hygie.cohorts.limits import MAX_AT_LEAST, check_data, check_day, check_days, check_yaml
 from hygie.cohorts.sql import (
     AGE_IN_MONTHS,
     BIRTH_MONTHS,
@@ -109,14 +110,14 @@ class _Strict(BaseModel):
 
 
 def _days(value: object) -> int:
-    return parse_days(value)
+    return check_days(parse_days(value))
 
 
 def _window(value: object) -> tuple[int | None, int | None]:
     if not isinstance(value, list | tuple) or len(value) != 2:
         raise ValueError("a window is [start, end] relative to the index date, "
                          "e.g. [-365 days, -1 day]; null leaves a side open")
-    start, end = (None if v is None else parse_days(v) for v in value)
+    start, end = (None if v is None else check_days(parse_days(v)) for v in value)
     if start is not None and end is not None and start > end:
         raise ValueError(f"start after end ({show_days(start)} > {show_days(end)})")
     return start, end
@@ -131,12 +132,13 @@ def _span(value: object) -> object:
 def _ordered_span(value: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
     if value[0] > value[1]:
         raise ValueError(f"the span ends ({value[1]}) before it starts ({value[0]})")
-    if value[0].year < 1900 or value[1].year > 2100:
-        raise ValueError("dates of a calendar span lie between 1900 and 2100")
+    check_day(value[0]), check_day(value[1])
     return value
 
 
 Days = Annotated[int, BeforeValidator(_days)]
+# A day that the SNDS can hold: 1900-2100 (year 1 or 9999 would overflow the engine's dates).
+Day = Annotated[dt.date, AfterValidator(check_day)]
 # A span of calendar days, both included: [2021-01-01, 2021-12-31].
 Span = Annotated[tuple[dt.date, dt.date], BeforeValidator(_span), AfterValidator(_ordered_span)]
 Year = Annotated[int, Field(ge=1900, le=2100)]
@@ -145,8 +147,8 @@ NAME = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
 
 
 class Period(_Strict):
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -259,7 +261,7 @@ class EventCriterion(_Strict):
     systems: ClassVar[tuple[str, ...]]
     label: ClassVar[str]  # what the web builder offers (translated there)
     doc: ClassVar[str]  # its sources, for the docs' table
-    at_least: int = Field(1, ge=1)
+    at_least: int = Field(1, ge=1, le=MAX_AT_LEAST)
     within: Days | None = None
     window: Window | None = None
     in_year: Year | None = None  # a calendar window: the events of one year ...
@@ -406,7 +408,7 @@ class AgeAtIndex(_Strict):
 
 
 class AgeOnDate(AgeRange):
-    date: dt.date
+    date: Day
 
 
 class AgeOn(_Strict):
@@ -442,7 +444,7 @@ class Alive(_Strict):
         ('`alive: 2022-12-31`',
          'not dead before that day (`BEN_DCD_DTE` empty, or on or after it)'),
     )
-    alive: dt.date
+    alive: Day
 
     person_columns: ClassVar[frozenset[str]] = frozenset({"DEATH_DATE"})  # of PERSON
 
@@ -472,7 +474,7 @@ class AldActive(_Strict):
           'starting at most the day after the last one ends) count as one')),
     )
     ald_active: str
-    on: dt.date | None = None
+    on: Day | None = None
     throughout: Span | None = None
 
     @model_validator(mode="after")
@@ -697,7 +699,7 @@ class Entry(_Strict):
     reimbursed care in the study period (the index date: their first such day)."""
 
     any_of: list[EntryCriterion] = Field(default_factory=list)
-    registered_on: dt.date | None = None
+    registered_on: Day | None = None
     reimbursed_care: Literal[True] | None = None
 
     @model_validator(mode="before")
@@ -833,6 +835,9 @@ class Cohort(_Strict):
         if not isinstance(data, dict):
             raise DefinitionError([("definition", "expected a mapping of keys (name, period, "
                                                   "codelists, entry, require, exclude)")], origin)
+        shape = check_data(data)
+        if shape:
+            raise DefinitionError([("definition", shape)], origin)
         try:
             return cls.model_validate(data, context={"base_dir": str(base_dir or ".")})
         except ValidationError as exc:
@@ -843,6 +848,9 @@ class Cohort(_Strict):
         """Load a definition from a YAML file (a Path, or a string naming a .yaml/.yml file) or
         from YAML text. CSV code lists are read relative to the file's folder."""
         text, base, origin = _read(source, (".yaml", ".yml"))
+        shape = check_yaml(text)
+        if shape:
+            raise DefinitionError([("definition", shape)], origin)
         try:
             data = yaml.load(text, Loader=_Loader)
         except yaml.YAMLError as exc:
@@ -859,6 +867,8 @@ class Cohort(_Strict):
         except json.JSONDecodeError as exc:
             raise DefinitionError([(f"line {exc.lineno}, column {exc.colno}", exc.msg)],
                                   origin) from None
+        except RecursionError:  # the decoder recurses; shallower nesting is checked in from_dict
+            raise DefinitionError([("definition", "nested too deep")], origin) from None
         return cls.from_dict(data, base_dir=base, origin=origin)
 
     @classmethod
@@ -939,14 +949,18 @@ class Cohort(_Strict):
 class _Loader(yaml.SafeLoader):
     """YAML's safe loader without implicit numbers or timestamps: `0552` stays the text "0552"
     (not octal 362), `2A` and `075` stay department codes; pydantic turns numbers and dates where
-    the model expects them. Null and booleans keep their YAML meaning."""
+    the model expects them. Null keeps its meaning; booleans are true and false only (YAML 1.2):
+    YAML 1.1 also reads `on`, `off`, `yes` and `no` as booleans, which made the key `on:` of
+    `ald_active` a True."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers
             if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-                           "tag:yaml.org,2002:timestamp")]
+                           "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool",
+                              re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def _read(source: str | Path, suffixes: tuple[str, ...]) -> tuple[str, Path | None, str]:

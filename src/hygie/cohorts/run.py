@@ -156,10 +156,8 @@ def run_feasibility(cohort: Cohort, source: Source, secret: Secret,
                                                     secret.opposition_key(), opposed))
             out = []
             for k, label in enumerate(compiled.steps):
-                persons = exp.select("PERSON_KEY").from_(kept)
-                if k:
-                    persons = persons.where(exp.and_(*(exp.column(f"KEEP_{i}")
-                                                       for i in range(1, k + 1))))
+                persons = exp.select("PERSON_KEY").from_(kept).where(
+                    exp.GTE(this=exp.column("PASSED"), expression=exp.Literal.number(k)))
                 out.append((label, cell_key.release_query(engine, persons, "PERSON_KEY")))
             return out
         finally:

@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from hygie.cohorts.model import DefinitionError
-from hygie.web.feasibility import services
+from hygie.web.feasibility import budget, services
 from hygie.web.feasibility.access import countable_datasets, get_cohort
 from hygie.web.feasibility.errors import count_error_message
 from hygie.web.feasibility.models import CountState, SavedCohort
@@ -58,6 +58,16 @@ class Problems(Schema):
 
 class Refusal(Schema):
     detail: str
+
+
+class Budget(Schema):
+    """The signed-in user's feasibility counts: used and allowed (docs/statistical-secrecy.md)."""
+
+    left: int
+    used_today: int  # in the last 24 hours
+    per_day: int
+    used_total: int
+    total: int
 
 
 def _counts(c: SavedCohort) -> Counts:
@@ -110,10 +120,19 @@ def counts(request: HttpRequest, cohort_id: int) -> Counts:
     return _counts(get_cohort(request.user, cohort_id))
 
 
-@router.post("/cohorts/{cohort_id}/counts", response={202: Counts, 409: Refusal})
+@router.post("/cohorts/{cohort_id}/counts", response={202: Counts, 409: Refusal, 429: Refusal})
 def run_counts(request: HttpRequest, cohort_id: int) -> Status[Counts | Refusal]:
-    """Start a count in the background; poll GET .../counts for its state."""
+    """Start a count in the background; poll GET .../counts for its state. 429 when the budget
+    of counts is used up (GET /budget), 409 when the count cannot run for another reason."""
     c = services.request_count(get_cohort(request.user, cohort_id), request=request)
     if c.count_state == CountState.FAILED:
-        return Status(409, Refusal(detail=count_error_message(c.count_error, c.dataset)))
+        code = 429 if c.count_error.get("code") in budget.REFUSALS else 409
+        return Status(code, Refusal(detail=count_error_message(c.count_error, c.dataset)))
     return Status(202, _counts(c))
+
+
+@router.get("/budget", response=Budget)
+def count_budget(request: HttpRequest) -> Budget:
+    now = budget.standing(request.user)
+    return Budget(left=now.left, used_today=now.used_today, per_day=now.per_day,
+                  used_total=now.used_total, total=now.total)

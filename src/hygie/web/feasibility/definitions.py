@@ -1,7 +1,8 @@
 """Reading a cohort definition typed on the platform (the targeting language, YAML).
 
-`load(text)` is `Cohort.from_yaml` with two limits of the web: a size cap, and no code lists read
-from files (`from_csv`). A definition from the platform has no folder of its own, and a file name
+`load(text)` is `Cohort.from_yaml` with the limits of the web: a size cap, bounds on what a
+definition holds (`hygie.cohorts.limits.Limits`, set in settings), and no code lists read from
+files (`from_csv`). A definition from the platform has no folder of its own, and a file name
 would make the server read its own files and echo their first line in the error message.
 """
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from hygie.cohorts.limits import Limits, check_yaml
 from hygie.cohorts.model import Cohort, DefinitionError
 
 MAX_CHARS = 20_000
@@ -32,6 +34,9 @@ def load(text: str) -> Cohort:
                                               f"{MAX_CHARS:,})")])
     if not text.strip():
         raise DefinitionError([("definition", "empty")])
+    shape = check_yaml(text)  # before any YAML is composed: the composer recurses
+    if shape:
+        raise DefinitionError([("definition", shape)])
     try:
         # BaseLoader: the structure only, every scalar as text (nothing to construct, or fail on).
         data = yaml.load(text, Loader=yaml.BaseLoader)
@@ -41,4 +46,14 @@ def load(text: str) -> Cohort:
     if problems:
         raise DefinitionError(problems)
     # A string ending with .yaml would be read as a file name: always pass text with a newline.
-    return Cohort.from_yaml(text if "\n" in text else text + "\n")
+    cohort = Cohort.from_yaml(text if "\n" in text else text + "\n")
+    problems = limits().problems(cohort)
+    if problems:
+        raise DefinitionError(problems)
+    return cohort
+
+
+def limits() -> Limits:
+    from django.conf import settings
+
+    return Limits(**settings.HYGIE_DEFINITION_LIMITS)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hygie.web.catalogue.models import Dataset, DatasetVersion
+from hygie.web.validators import single_line
 
 
 class CountState(models.TextChoices):
@@ -30,7 +31,7 @@ class SavedCohort(models.Model):
                               related_name="cohorts")
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="cohorts",
                                 verbose_name=_("dataset"))
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[single_line])
     definition = models.TextField(_("definition (YAML)"))
     # The last feasibility counts, as released: [[label, mark], ...]; never raw counts.
     counts = models.JSONField(default=list, blank=True)
@@ -71,7 +72,7 @@ class Enquiry(models.Model):
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="enquiries")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="enquiries")
-    subject = models.CharField(_("subject"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=200, validators=[single_line])
     state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -98,3 +99,23 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
+
+
+class CountCharge(models.Model):
+    """One feasibility count asked for: the ledger the budget is read from (`budget`).
+
+    Kept when the cohort is deleted (deleting it must not give the count back). `shape` and
+    `variant` are hashes of the definition without and with its codes.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="+")
+    cohort = models.ForeignKey(SavedCohort, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="+")
+    shape = models.CharField(max_length=64)
+    variant = models.CharField(max_length=64)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "shape"])]

@@ -12,9 +12,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from hygie.cohorts.model import Cohort
 from hygie.web.audit.record import record
 from hygie.web.catalogue.models import Dataset
-from hygie.web.feasibility import definitions
+from hygie.web.feasibility import budget, definitions
 from hygie.web.feasibility.access import is_holder_side
 from hygie.web.feasibility.models import CountState, Enquiry, Message, SavedCohort
 from hygie.web.notify import catalogue_team, display_name, holder_editors, notify
@@ -67,44 +68,63 @@ def delete_cohort(cohort: SavedCohort, *, request: Any = None) -> None:
         cohort.delete()
 
 
+def _refusal(owner: Any, cohort: SavedCohort) -> tuple[dict[str, str], Cohort | None]:
+    """Why a count of `cohort` cannot start now ({"code": ..., "detail": ...}, or {}), and its
+    definition loaded."""
+    from hygie.cohorts.model import DefinitionError
+    from hygie.pseudo.keys import SecretError, load_secret
+
+    try:
+        loaded = definitions.load(cohort.definition)
+    except DefinitionError as exc:  # saved under other limits, say
+        return {"code": "definition", "detail": "; ".join(
+            f"{place}: {message}" for place, message in exc.problems)}, None
+    version = cohort.dataset.published_version()
+    if version is None:
+        return {"code": "no_published_version"}, loaded
+    if not version.lake_path:
+        return {"code": "no_lake"}, loaded
+    try:
+        load_secret()
+    except SecretError:
+        return {"code": "no_secret"}, loaded
+    refused = budget.refusal(owner, loaded)
+    return ({"code": refused} if refused else {}), loaded
+
+
 def request_count(cohort: SavedCohort, *, request: Any = None) -> SavedCohort:
     """Queue the feasibility count of a cohort (a background job on the "feasibility" queue).
 
-    What can be known now is checked now (a published version with data, the secret), so that
-    the applicant reads the reason at once; the state and any error are stored on the cohort.
+    What can be known now is checked now (the definition under today's limits, a published
+    version with data, the secret, the applicant's budget of counts), so that the applicant reads
+    the reason at once; the state and any error are stored on the cohort. A count that starts is
+    charged to the budget.
     """
-    from hygie.pseudo.keys import SecretError, load_secret
     from hygie.web.feasibility.tasks import count_cohort
 
     with transaction.atomic():
+        # The owner's row first: two requests at once must not both take the last count left.
+        owner = type(cohort.owner).objects.select_for_update().get(pk=cohort.owner_id)
         cohort = SavedCohort.objects.select_for_update().select_related("dataset").get(
             pk=cohort.pk)
         if cohort.counting and cohort.updated > timezone.now() - STALE_COUNT:
             return cohort  # already under way: one job is enough
-        version = cohort.dataset.published_version()
-        error = {}
-        if version is None:
-            error = {"code": "no_published_version"}
-        elif not version.lake_path:
-            error = {"code": "no_lake"}
-        else:
-            try:
-                load_secret()
-            except SecretError:
-                error = {"code": "no_secret"}
-        if error:
+        error, loaded = _refusal(owner, cohort)
+        if error or loaded is None:
             cohort.count_state, cohort.count_error, cohort.count_task = (
                 CountState.FAILED, error, "")
             cohort.save(update_fields=["count_state", "count_error", "count_task", "updated"])
-            record("feasibility.count_refused", cohort, actor=cohort.owner, request=request,
+            record("feasibility.count_refused", cohort, actor=owner, request=request,
                    reason=error["code"])
             return cohort
+        budget.charge(owner, loaded, cohort)
         job = count_cohort.enqueue(cohort.pk)
         cohort.count_state, cohort.count_error, cohort.count_task = (
             CountState.QUEUED, {}, str(job.id))
         cohort.save(update_fields=["count_state", "count_error", "count_task", "updated"])
-        record("feasibility.count_requested", cohort, actor=cohort.owner, request=request,
-               job=str(job.id), version=version.number)
+        version = cohort.dataset.published_version()
+        record("feasibility.count_requested", cohort, actor=owner, request=request,
+               job=str(job.id), version=version.number if version else None)
     return cohort
 
 

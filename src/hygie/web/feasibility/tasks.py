@@ -96,8 +96,10 @@ def count_cohort(context: TaskContext, cohort_id: int) -> str:
             raise counting.CountError("definition", "; ".join(
                 f"{place}: {message}" for place, message in exc.problems)) from None
         register = counting.ensure_register(settings.HYGIE_OPPOSITION_REGISTER)
-        marks = counting.count(definition, version.lake_path, secret, register,
-                               _library(cohort))
+        marks = counting.count_limited(definition, version.lake_path, secret, register,
+                                       _library(cohort), counting.JobLimits(
+                                           seconds=settings.HYGIE_COUNT_SECONDS,
+                                           memory_mb=settings.HYGIE_COUNT_MEMORY_MB))
     except counting.CountError as exc:
         _finish(cohort_id, job, error={"code": exc.code, "detail": exc.detail})
         return exc.code

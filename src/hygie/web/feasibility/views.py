@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hygie.web.feasibility import services
+from hygie.web.feasibility import budget, services
 from hygie.web.feasibility.access import (
     countable_datasets,
     get_cohort,
@@ -137,7 +137,8 @@ def _status(request: HttpRequest, cohort: SavedCohort) -> dict[str, Any]:
 @require_GET
 def cohort(request: HttpRequest, pk: int) -> HttpResponse:
     c = get_cohort(request.user, pk)
-    return render(request, "feasibility/cohort.html", {"cohort": c, "status": _status(request, c)})
+    return render(request, "feasibility/cohort.html", {"cohort": c, "status": _status(request, c),
+                                                       "budget": budget.standing(request.user)})
 
 
 @login_required
