@@ -31,6 +31,11 @@ def workers_of(home: Path) -> list[int]:
     return found
 
 
+def queues_of(pid: int) -> list[str]:
+    args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    return [args[i + 1] for i, a in enumerate(args) if a in ("--queue-name", "--exclude-queues")]
+
+
 def start(home: Path) -> subprocess.Popen:
     port = _free_port()
     env = {**os.environ, "HYGIE_HOME": str(home), "HYGIE_DATABASE_URL": "",
@@ -39,7 +44,7 @@ def start(home: Path) -> subprocess.Popen:
                              "--no-demo"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while not workers_of(home):
+    while len(workers_of(home)) < 3:
         assert proc.poll() is None and time.time() < deadline, "hygie serve did not start"
         time.sleep(0.2)
     return proc
@@ -59,6 +64,9 @@ def test_stopping_serve_stops_its_worker(site, tmp_path, how):
           sqlite3.connect(tmp_path / "hygie.sqlite3") as copy):
         source.backup(copy)
     proc = start(tmp_path)
+    # One worker per kind of job: a long count cannot hold back mail or statistics.
+    assert sorted(queues_of(pid) for pid in workers_of(tmp_path)) == [
+        ["*", "feasibility,statistics"], ["feasibility"], ["statistics"]]
     proc.send_signal(how)
     proc.wait(timeout=60)
     assert wait_gone(tmp_path) == []

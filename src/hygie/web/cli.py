@@ -29,6 +29,13 @@ def _leave(signum: int, frame: Any) -> NoReturn:
     raise SystemExit(0)  # SIGTERM (a service manager's stop) leaves through `finally`, as Ctrl-C
 
 
+# One worker per kind of job, so that a long count cannot hold back mail or statistics (and the
+# other way round). The last takes every other queue, new ones included.
+WORKERS = (["--queue-name", "feasibility"],
+           ["--queue-name", "statistics"],
+           ["--queue-name", "*", "--exclude-queues", "feasibility,statistics"])
+
+
 def manage(ctx: typer.Context) -> None:
     """Run a Django management command (migrate, createsuperuser, db_worker, ...)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hygie.web.settings")
@@ -41,12 +48,13 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
           port: int = typer.Option(8000, help="Port."),
           threads: int = typer.Option(8, help="Web server threads."),
           worker: bool = typer.Option(True, "--worker/--no-worker",
-                                      help="Also run the background job worker."),
+                                      help="Also run the background job workers."),
           demo: bool = typer.Option(True, "--demo/--no-demo",
                                     help="Seed an empty catalogue with the demonstration entries "
                                          "(OSCOUR, REIN) beside the SNDS.")) -> None:
     """Start the web platform: migrate the database, import the SNDS catalogue when empty, run
-    the background worker and serve the site (waitress) until interrupted."""
+    the background workers (counts, statistics, the rest) and serve the site (waitress) until
+    interrupted."""
     _django()
     from django.core.management import call_command
 
@@ -57,12 +65,10 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     call_command("import_snds", if_empty=True)
     if empty and demo:
         call_command("import_demo_catalogue")
-    proc = None
     signal.signal(signal.SIGTERM, _leave)
-    if worker:
-        proc = subprocess.Popen([sys.executable, "-m", "hygie.cli", "manage", "db_worker",
-                                 "--queue-name", "*"],  # every queue: default, statistics, ...
-                                preexec_fn=_die_with_parent)
+    procs = [subprocess.Popen([sys.executable, "-m", "hygie.cli", "manage", "db_worker", *queues],
+                              preexec_fn=_die_with_parent)
+             for queues in (WORKERS if worker else ())]
     from waitress import serve as waitress_serve
 
     from hygie.web.wsgi import application
@@ -71,6 +77,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     try:
         waitress_serve(application, host=host, port=port, threads=threads, ident="hygie")
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.terminate()
+        for proc in procs:
             proc.wait(timeout=30)
