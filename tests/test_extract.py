@@ -286,6 +286,69 @@ def test_cli_extract_checks_project_secret_and_register(synthetic, tmp_path, mon
     shutil.rmtree(tmp_path / "out")
 
 
+def test_force_never_replaces_an_input_nor_anything_but_an_earlier_extract(
+        synthetic, tmp_path, monkeypatch):
+    """`--data D --out D --force` replaced the SNDS dataset D with the extract."""
+    snds, _ = synthetic
+    data = tmp_path / "lake" / "snds"
+    shutil.copytree(snds.path, data)  # the session's dataset stays out of harm's way
+    runner = CliRunner()
+    scope = write_scope(tmp_path / "s")
+    register = tmp_path / "registers" / "opp.parquet"
+    assert runner.invoke(app, ["oppositions", "init", str(register)]).exit_code == 0
+    secret_file = tmp_path / "keys" / "secret"
+    secret_file.parent.mkdir()
+    secret_file.write_text(SECRET.value.hex())
+    monkeypatch.delenv("HYGIE_PSEUDO_SECRET", raising=False)
+    monkeypatch.setenv("HYGIE_PSEUDO_SECRET_FILE", str(secret_file))
+
+    def run(out: Path, *extra: str):
+        return runner.invoke(app, ["extract", str(scope), "--project", "2024-0042", "--data",
+                                   str(data), "--out", str(out), "--oppositions", str(register),
+                                   "--force", *extra])
+
+    before = sorted(p.name for p in data.rglob("*"))
+    for out in (data, data / "IR_BEN_R", data / "new", tmp_path / "lake", tmp_path, register,
+                register.parent, secret_file.parent, scope.parent, scope):
+        r = run(out)
+        assert r.exit_code == 2, (out, r.output)
+        assert "input" in r.output, r.output
+    assert Dataset.open(data, verify=True).manifest["kind"] == "snds"
+    assert sorted(p.name for p in data.rglob("*")) == before
+    assert register.is_file() and secret_file.read_text() == SECRET.value.hex()
+    # Not inputs, but not earlier extracts of this project either.
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "thesis.md").write_text("years of work")
+    other_snds = tmp_path / "other_snds"
+    shutil.copytree(snds.path, other_snds)
+    for out in (notes, other_snds):
+        r = run(out)
+        assert r.exit_code == 2 and "not an earlier output" in r.output, r.output
+    assert (notes / "thesis.md").read_text() == "years of work"
+    Dataset.open(other_snds, verify=True)
+    # An earlier extract of the same project is replaced; another project's is not.
+    out = tmp_path / "extracts" / "2024-0042"
+    assert run(out).exit_code == 0
+    assert run(out).exit_code == 0
+    other_scope = write_scope(tmp_path / "s2", project="2024-0099")
+    r = runner.invoke(app, ["extract", str(other_scope), "--project", "2024-0099", "--data",
+                            str(data), "--out", str(out), "--oppositions", str(register),
+                            "--force"])
+    assert r.exit_code == 2 and "not an earlier output" in r.output, r.output
+    assert Dataset.open(out).manifest["source"]["project"] == "2024-0042"
+
+
+def test_hostile_scope_files_are_clean_errors(tmp_path):
+    path = tmp_path / "scope.yaml"
+    for content in (b"tables: " + b"[" * 100_000, b"project: \xff\xfe", b"a: &a [1]\n" +
+                    b"".join(b"%c: &%c [*%c, *%c, *%c, *%c]\n" % (k, k, k - 1, k - 1, k - 1, k - 1)
+                             for k in range(98, 118)) + b"tables: *t\n"):
+        path.write_bytes(content)
+        with pytest.raises(ScopeError):
+            Scope.from_yaml(path)
+
+
 def test_an_extract_reads_as_duckdb_relations_and_arrow_tables(baseline):
     _, ds, report, _ = baseline
     reopened = Dataset.open(ds.path)

@@ -15,6 +15,7 @@ from hygie.engine.lake import (
     DatasetWriter,
     Lake,
     LakeError,
+    check_target,
     sha256_file,
     write_parquet,
 )
@@ -61,6 +62,94 @@ def test_existing_output_needs_force_and_force_swaps_atomically(tmp_path):
     _write(tmp_path / "ds", {"A": [pa.table({"x": [2, 3]})]}, force=True)
     assert Dataset.open(tmp_path / "ds", verify=True).rows("A") == 2
     assert [p.name for p in tmp_path.iterdir()] == ["ds"]
+
+
+def test_force_replaces_only_an_earlier_output_of_the_same_producer(tmp_path):
+    def write(target, kind="test", source=None, inputs=()):
+        with DatasetWriter(target, kind=kind, source=source or {"generator": "test"},
+                           force=True, inputs=inputs) as w:
+            write_parquet(pa.table({"x": [9]}), w.part_path("A", 0))
+            return w.commit()
+
+    _write(tmp_path / "ds", {"A": [pa.table({"x": [1]})]})
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "thesis.txt").write_text("years of work")
+    refused = {
+        "a folder that is no dataset": (notes, "test", None),
+        "another kind": (tmp_path / "ds", "snds", None),
+        "another producer": (tmp_path / "ds", "test", {"generator": "hygie.synth"}),
+        "another project": (tmp_path / "ds", "test", {"generator": "test", "project": "B"}),
+    }
+    for why, (target, kind, source) in refused.items():
+        with pytest.raises(LakeError, match="not an earlier output"):
+            write(target, kind, source)
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")], why
+    assert (notes / "thesis.txt").read_text() == "years of work"
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "manifest.json").write_text("[" * 100_000)
+    with pytest.raises(LakeError, match="not an earlier output"):
+        write(tmp_path / "bad")
+    assert write(tmp_path / "ds").rows("A") == 1  # the same producer: replaced
+    assert Dataset.open(tmp_path / "ds").arrow("A").column("x").to_pylist() == [9]
+
+
+def test_an_output_is_never_an_input_nor_beside_one_in_the_same_tree(tmp_path):
+    data = tmp_path / "lake" / "snds"
+    _write(data, {"A": [pa.table({"x": [1]})]})
+    register = tmp_path / "registers" / "opp.parquet"
+    register.parent.mkdir()
+    write_parquet(pa.table({"h": ["a"]}), register)
+    (tmp_path / "link").symlink_to(data)
+    for target in (data, data / "sub", tmp_path / "lake", tmp_path, tmp_path / "link",
+                   register, register.parent, tmp_path / "link" / "sub"):
+        for force in (False, True):
+            with pytest.raises(LakeError, match="input"):
+                check_target(target, force=force, inputs=(data, register))
+            with pytest.raises(LakeError, match="input"):
+                DatasetWriter(target, kind="test", source={"generator": "test"}, force=force,
+                              inputs=(data, register))
+    Dataset.open(data, verify=True)
+    check_target(tmp_path / "lake" / "extract", force=True, inputs=(data, register))
+
+
+def test_hostile_manifests_are_corrupt_datasets_not_crashes(tmp_path):
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    for text in ("[" * 100_000, '{"format": ' + "9" * 5000 + "}", "\x00\x01",
+                 '{"format": "hygie-dataset/1", "tables": {"A": {"files": [{"path": 1}]}}}'):
+        (folder / "manifest.json").write_text(text)
+        with pytest.raises(CorruptDataset):
+            Dataset.open(folder, verify=True)
+    (folder / "manifest.json").write_bytes(b"\xff\xfe{")
+    with pytest.raises(CorruptDataset):
+        Dataset.open(folder)
+
+
+def test_synth_and_demo_force_replace_only_their_own_outputs(tmp_path):
+    from typer.testing import CliRunner
+
+    from hygie.cli import app
+
+    runner = CliRunner()
+    other = _write(tmp_path / "other", {"A": [pa.table({"x": [1]})]})
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "thesis.md").write_text("years of work")
+    synth = ["synth", "-n", "30", "--years", "2020-2020", "--workers", "1", "--force"]
+    for out in (other.path, notes):
+        r = runner.invoke(app, [*synth, "--out", str(out)])
+        assert r.exit_code == 2 and "not an earlier output" in r.output, r.output
+    r = runner.invoke(app, [*synth, "--out", str(tmp_path / "s"), "--truth",
+                            str(tmp_path / "s" / "truth")])
+    assert r.exit_code == 2 and "apart" in r.output, r.output
+    assert Dataset.open(other.path, verify=True).rows("A") == 1
+    assert (notes / "thesis.md").read_text() == "years of work"
+    assert runner.invoke(app, [*synth, "--out", str(tmp_path / "s")]).exit_code == 0
+    assert runner.invoke(app, [*synth, "--out", str(tmp_path / "s")]).exit_code == 0
+    r = runner.invoke(app, ["demo", "--out", str(notes), "--patients", "30"])
+    assert r.exit_code == 2 and "not an earlier output" in r.output, r.output
+    assert (notes / "thesis.md").read_text() == "years of work"
 
 
 def test_unwritable_target_is_refused_before_any_work(tmp_path):

@@ -339,3 +339,74 @@ def test_cli_corrupt_manifest(tmp_path: Path) -> None:
     manifest.write_text(json.dumps({"format": "something else", "tables": {}}))
     result = runner.invoke(app, ["snds", "validate", str(ds.path)])
     assert result.exit_code == 2 and "manifest" in result.output
+
+
+# --- hostile input: links out of the folder, files that are not SNDS, deep manifests -------------
+
+
+def test_links_out_of_the_dataset_folder_are_refused_and_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "elsewhere" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("root:SECRET-HASH:0:0:root:/root:/bin/bash\nsecond:line\n")
+    root = write_parquet(tmp_path / "ds", valid_tables())
+    (root / "KI_CCI_R.csv").symlink_to(secret)
+    result = runner.invoke(app, ["snds", "validate", str(root)])
+    assert result.exit_code == 2, result.output
+    assert "symbolic link" in result.output and "SECRET" not in result.output
+    with pytest.raises(ValidationInputError, match="symbolic link"):
+        validate_table(root / "KI_CCI_R.csv")
+    (root / "KI_CCI_R.csv").unlink()
+    # A table folder, or a part file, linked out of the dataset.
+    outside = write_parquet(tmp_path / "outside", {"IR_BEN_R": valid_tables()["IR_BEN_R"]})
+    (root / "IR_BEN_R" / "part-00001.parquet").symlink_to(outside / "IR_BEN_R" /
+                                                        "part-00000.parquet")
+    with pytest.raises(ValidationInputError, match="symbolic link"):
+        validate_dataset(root)
+    (root / "IR_BEN_R" / "part-00001.parquet").unlink()
+    (root / "ER_PHA_F").rename(tmp_path / "ER_PHA_F")
+    (root / "ER_PHA_F").symlink_to(tmp_path / "ER_PHA_F")
+    with pytest.raises(ValidationInputError, match="symbolic link"):
+        validate_dataset(root)
+    # A link that stays inside the folder is followed.
+    (root / "ER_PHA_F").unlink()
+    (tmp_path / "ER_PHA_F").rename(root / ".stash")  # hidden: not a table itself
+    (root / "ER_PHA_F").symlink_to(root / ".stash")
+    assert validate_dataset(root).ok
+
+
+def test_what_is_not_an_snds_row_is_not_echoed(tmp_path: Path) -> None:
+    root = tmp_path / "ds"
+    root.mkdir()
+    header = "password=hunter2-" + "x" * 5000 + ";BEN_IDT_ANO;token=abcdef\n"
+    (root / "KI_CCI_R.csv").write_text(header + "a;b;c\n", encoding="utf-8")
+    result = runner.invoke(app, ["snds", "validate", str(root)])
+    assert result.exit_code == 1, result.output
+    assert "hunter2" not in result.output and "abcdef" not in result.output
+    assert "1 of the 3 columns" in result.output
+    report = validate_dataset(root)
+    assert all(len(i.message) < 300 and len(i.value or "") <= 100 for i in report.issues)
+    # Values of SNDS columns are examples, each cut short.
+    (root / "KI_CCI_R.csv").write_text("BEN_IDT_ANO;DCD_IDT_TOP\nA;" + "9" * 10_000 + "\n",
+                                       encoding="utf-8")
+    report = validate_dataset(root)
+    issue = next(i for i in report.issues if i.check == "type")
+    assert issue.value is not None and len(issue.value) <= 100 and len(issue.message) < 300
+
+
+def test_cli_deep_or_hostile_manifest_is_a_clean_error(tmp_path: Path) -> None:
+    with DatasetWriter(tmp_path / "v0001", kind="snds") as w:
+        pq.write_table(arrow_table("IR_BEN_R", valid_tables()["IR_BEN_R"]),
+                       w.part_path("IR_BEN_R", 0))
+        ds = w.commit()
+    manifest = ds.path / MANIFEST
+    for text in ("[" * 100_000 + "]" * 100_000, '{"format": ' + "9" * 5000 + "}",
+                 json.dumps({"format": "hygie-dataset/1", "tables": {"IR_BEN_R": {
+                     "rows": 3, "files": [{"path": "../../../etc/passwd", "rows": 1,
+                                           "bytes": 1, "sha256": "x"}]}}})):
+        manifest.write_text(text)
+        result = runner.invoke(app, ["snds", "validate", str(ds.path)])
+        assert result.exit_code == 2, result.output
+        assert "manifest" in result.output and "Traceback" not in result.output
+        assert len(result.output.strip().splitlines()) <= 2
+        with pytest.raises(CorruptDataset):
+            validate_dataset(ds.path)

@@ -4,6 +4,7 @@ portal's DCAT-AP catalogue imports as draft datasets, once."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from rdflib.compare import isomorphic
 
 from hygie.catalogue import dcat
 from hygie.catalogue.dcat import DCAT, DCT, FOAF, HEALTH, RDF, VCARD, XSD
-from hygie.catalogue.dcat_import import DcatImportError, format_of, parse
+from hygie.catalogue.dcat_import import DcatImportError, format_of, parse, parse_within
 from hygie.web.audit.models import AuditEvent
 from hygie.web.catalogue.importer import import_version
 from hygie.web.catalogue.models import (
@@ -151,13 +152,13 @@ def test_the_whole_catalogue_conforms_without_statistics(client):
 def test_the_whole_catalogue_conforms_with_statistics(client):
     version = DatasetVersion.objects.get(dataset__slug="snds", status=Status.PUBLISHED)
     Statistics.objects.create(version=version, state=Statistics.State.DONE, result={
-        "records": 123456, "individuals": 3000, "age_min": 4, "age_max": None,
+        "secrecy": "cell-key", "records": 123455, "individuals": 3000, "age_min": 4, "age_max": None,
         "years": [{"year": 2019, "people": 2900, "records": 30000},
                   {"year": 2022, "people": None, "records": 31000}],
         "age_pyramid": [], "top_codes": {}})
     g = download(client, "/catalogue/dcat.ttl", "ttl")
     assert dcat.validate(g) == []
-    assert int_value(g, SNDS, HEALTH.numberOfRecords) == 123456
+    assert int_value(g, SNDS, HEALTH.numberOfRecords) == 123455
     assert int_value(g, SNDS, HEALTH.numberOfUniqueIndividuals) == 3000
     assert int_value(g, SNDS, HEALTH.minTypicalAge) == 4
     assert g.value(SNDS, HEALTH.maxTypicalAge) is None
@@ -386,6 +387,77 @@ def test_remote_jsonld_contexts_are_not_fetched():
            "@graph": [{"@id": "https://x.example.org/d", "@type": "dcat:Dataset"}]}
     with pytest.raises(DcatImportError, match="remote @context"):
         parse(json.dumps(doc).encode(), "json-ld")
+
+
+def laughs(levels: int = 6, width: int = 10) -> bytes:
+    """Under 1 kB of RDF/XML whose nested entities expand to 3.3 MB ("billion laughs")."""
+    entities = ['<!ENTITY lol0 "lollollollollollollollollollollol">'] + [
+        f'<!ENTITY lol{i} "' + f"&lol{i - 1};" * width + '">' for i in range(1, levels)]
+    return ('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n' + "\n".join(entities) + "\n]>\n"
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            'xmlns:dcat="http://www.w3.org/ns/dcat#" xmlns:dct="http://purl.org/dc/terms/">'
+            '<dcat:Dataset rdf:about="https://x.example.org/d">'
+            f"<dct:title>&lol{levels - 1};</dct:title></dcat:Dataset></rdf:RDF>").encode()
+
+
+EXTERNAL = (b'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            b'xmlns:dct="http://purl.org/dc/terms/"><rdf:Description rdf:about="https://x.org/d">'
+            b"<dct:title>&x;</dct:title></rdf:Description></rdf:RDF>")
+EXTERNAL_DTD = (b'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF SYSTEM "http://127.0.0.1:9/x.dtd">'
+                b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>')
+
+
+@pytest.mark.parametrize("data", [laughs(), EXTERNAL, EXTERNAL_DTD],
+                         ids=["billion-laughs", "external-entity", "external-dtd"])
+def test_xml_entities_and_dtds_are_refused_unexpanded(data):
+    assert len(data) < 1024
+    started = time.monotonic()
+    with pytest.raises(DcatImportError, match="DTD"):
+        parse(data, "xml")
+    assert time.monotonic() - started < 1
+
+
+def test_deep_or_huge_input_is_a_problem_not_a_crash():
+    deep = b'{"@graph": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(DcatImportError, match="nested more than"):
+        parse(deep, "json-ld")
+    huge = b'{"@id": "https://x.org/d", "https://x.org/n": ' + b"9" * 5000 + b"}"
+    with pytest.raises(DcatImportError, match=r"no dcat:Dataset|not a readable"):
+        parse(huge, "json-ld")
+    nested = b"@prefix dct: <http://purl.org/dc/terms/> . <https://x.org/d> dct:p " + (
+        b"[ dct:p " * 5000) + b"1" + b" ]" * 5000 + b" ."
+    with pytest.raises(DcatImportError):
+        parse(nested, "turtle")
+    with pytest.raises(DcatImportError, match="larger than the 100 bytes allowed"):
+        parse(FOREIGN.read_bytes(), "turtle", max_bytes=100)
+
+
+def test_a_parse_taking_too_long_is_stopped():
+    started = time.monotonic()
+    with pytest.raises(DcatImportError, match=r"longer than 0\.01 s"):
+        parse_within(FOREIGN.read_bytes() * 200, "turtle", timeout=0.01)
+    assert time.monotonic() - started < 5
+    assert len(parse_within(FOREIGN.read_bytes(), "turtle", timeout=60)) == 3
+
+
+@pytest.mark.django_db
+def test_import_dcat_bounds_size_and_time(tmp_path, settings):
+    path = tmp_path / "catalogue.ttl"
+    path.write_bytes(FOREIGN.read_bytes())
+    before = state()
+    settings.HYGIE_DCAT_IMPORT_MAX_BYTES = 100
+    with pytest.raises(CommandError, match="larger than the 100 bytes allowed"):
+        call_command("import_dcat", str(path))
+    settings.HYGIE_DCAT_IMPORT_MAX_BYTES = 2**20
+    settings.HYGIE_DCAT_IMPORT_SECONDS = 0.01
+    with pytest.raises(CommandError, match="longer than"):
+        call_command("import_dcat", str(path))
+    (tmp_path / "laughs.rdf").write_bytes(laughs())
+    settings.HYGIE_DCAT_IMPORT_SECONDS = 60
+    with pytest.raises(CommandError, match="DTD"):
+        call_command("import_dcat", str(tmp_path / "laughs.rdf"))
+    assert state() == before
 
 
 @pytest.mark.django_db

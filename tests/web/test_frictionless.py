@@ -164,6 +164,44 @@ def test_not_utf8_and_not_an_object():
                    "a field must be an object")
 
 
+def test_hostile_json_is_a_problem_not_a_crash():
+    # A number past Python's int conversion limit (4,300 digits) raised ValueError: a 500.
+    huge = b'{"name": "T", "fields": [{"name": "a", "constraints": {"maxLength": ' + b"9" * 5000
+    found = problems(huge + b"}}]}")
+    assert found == [("file", "malformed JSON: a number has more than 4,300 digits")]
+    # Nesting deep enough to reach frictionless's recursion is refused early, not echoed.
+    for depth in (60, 990, 100_000):
+        deep = '{"name": "T", "fields": [{"name": "a", "x": ' + "[" * depth + "]" * depth + "}]}"
+        found = problems(deep)
+        assert found == [("file", "nested more than 50 levels deep")], depth
+    # Already-parsed descriptors are held to the same depth.
+    nested: dict = {}
+    for _ in range(100):
+        nested = {"x": nested}
+    assert problems({"name": "T", "fields": [nested]}) == [
+        ("file", "nested more than 50 levels deep")]
+
+
+def test_lengths_fit_the_catalogues_columns():
+    # Stored in 32-bit integer columns: anything bigger failed in the database, a 500.
+    for raw in ({"constraints": {"maxLength": 2**31}}, {"length": "9" * 5000},
+                {"length": "99999999999"}, {"length": "1,99999999999"}, {"length": "²"},
+                {"length": "1,²"}):
+        found = problems({"name": "T", "fields": [{"name": "a", **raw}]})
+        assert any(w == "T.a" and "length" in m.lower() for w, m in found), raw
+    spec = parse_descriptor({"name": "T", "fields": [{"name": "a", "length": "2147483647,2"}]})
+    assert (spec.tables[0].variables[0].length, spec.tables[0].variables[0].scale) == (
+        2**31 - 1, 2)
+
+
+def test_messages_quote_at_most_a_few_hundred_characters_of_the_input():
+    long_name = "x" * 100_000
+    found = problems({"name": "T", "fields": [{"name": "a", "type": long_name}]})
+    assert found and all(len(m) < 1000 for _, m in found)
+    found = problems({"name": "T", "fields": [{"name": "a", "format": {"k": long_name}}]})
+    assert found and all(len(m) < 1000 for _, m in found)
+
+
 def test_every_problem_is_listed_with_its_place():
     raw = schema()
     raw["fields"] += [

@@ -5,15 +5,23 @@ Only what Hygie keeps is read: titles and descriptions (French and English), pub
 themes, HealthDCAT-AP health categories and population coverage, landing page, covered years. Each
 dataset is keyed by its IRI (or, for a blank node, its `dct:identifier`), so that a second import of
 the same catalogue finds the datasets of the first. Problems are collected and raised together.
+
+Hostile files are bounded before rdflib sees them: a size limit; RDF/XML with a DTD that
+declares entities or names an external file is refused (a 1 kB "billion laughs" file expands to
+megabytes, which rdflib then takes minutes over); JSON-LD nested too deep is refused.
+`parse_within` also bounds the time, by parsing in a child process that is killed when late.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import PurePath
+from xml.parsers import expat
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -30,6 +38,7 @@ from hygie.catalogue.dcat import (
     HYGIE_CATEGORIES,
     RDF,
 )
+from hygie.catalogue.frictionless import too_deep
 
 SDO = ("http://schema.org/", "https://schema.org/")  # DCAT-AP 1 and 2 dated periods with schema.org
 
@@ -39,6 +48,9 @@ FORMATS = {"turtle": "turtle", "ttl": "turtle", "json-ld": "json-ld", "jsonld": 
 SUFFIXES = {".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
             ".xml": "xml", ".owl": "xml"}
 MAX_IRI = 500  # what the web layer stores
+MAX_BYTES = 20 * 2**20  # default size limit of a catalogue file
+TIMEOUT = 120.0  # default seconds `parse_within` allows
+MAX_JSON_DEPTH = 100  # a DCAT JSON-LD document needs about 10 levels
 
 
 class DcatImportError(ValueError):
@@ -47,6 +59,9 @@ class DcatImportError(ValueError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         super().__init__("; ".join(self.problems))
+
+    def __reduce__(self) -> tuple[type, tuple[list[str]]]:  # crosses from the child process
+        return DcatImportError, (self.problems,)
 
 
 @dataclass(frozen=True)
@@ -86,8 +101,9 @@ def format_of(filename: str, given: str | None = None) -> str:
     return SUFFIXES[suffix]
 
 
-def parse(data: bytes, fmt: str) -> list[ForeignDataset]:
+def parse(data: bytes, fmt: str, *, max_bytes: int = MAX_BYTES) -> list[ForeignDataset]:
     """The datasets of a DCAT-AP catalogue, or DcatImportError listing every problem found."""
+    _refuse_too_big(data, max_bytes)
     graph = _read(data, fmt)
     subjects = sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str)
     if not subjects:
@@ -107,25 +123,109 @@ def parse(data: bytes, fmt: str) -> list[ForeignDataset]:
     return datasets
 
 
+def parse_within(data: bytes, fmt: str, *, max_bytes: int = MAX_BYTES,
+                 timeout: float = TIMEOUT) -> list[ForeignDataset]:
+    """`parse` in a child process, stopped after `timeout` seconds: rdflib's parsers are pure
+    Python and cannot be interrupted from another thread."""
+    _refuse_too_big(data, max_bytes)  # before copying the bytes to the child
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded web process
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_parse_in_child, args=(send, data, fmt, max_bytes),
+                            daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise DcatImportError([f"reading the file took longer than {timeout:g} s"])
+        outcome, payload = receive.recv()
+    except EOFError:  # the child died without answering (killed, out of memory)
+        raise DcatImportError([f"not a readable {fmt} RDF file: the reader stopped"]) from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if outcome == "error":
+        raise DcatImportError(payload)
+    return list(payload)
+
+
+def _parse_in_child(send: Connection, data: bytes, fmt: str, max_bytes: int) -> None:
+    try:
+        send.send(("ok", parse(data, fmt, max_bytes=max_bytes)))
+    except DcatImportError as exc:
+        send.send(("error", exc.problems))
+    except Exception as exc:  # any other failure: an unreadable file, said briefly
+        send.send(("error", [f"not a readable {fmt} RDF file: {type(exc).__name__}"]))
+    finally:
+        send.close()
+
+
+def _refuse_too_big(data: bytes, max_bytes: int) -> None:
+    if len(data) > max_bytes:
+        raise DcatImportError([f"the file is larger than the {max_bytes:,} bytes allowed"])
+
+
 def _read(data: bytes, fmt: str) -> Graph:
     if fmt == "json-ld":
         _refuse_remote_contexts(data)
+    elif fmt == "xml":
+        _refuse_dtd_entities(data)
     graph = Graph()
     try:
         graph.parse(data=data, format=fmt)
-    except Exception as exc:  # rdflib raises many kinds (syntax, XML, JSON errors)
+    except Exception as exc:  # rdflib raises many kinds (syntax, XML, JSON, recursion errors)
         message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise DcatImportError([f"not a readable {fmt} RDF file: {message}"]) from None
     return graph
 
 
+class _Refused(Exception):
+    pass
+
+
+def _refuse_dtd_entities(data: bytes) -> None:
+    """Refuse RDF/XML whose DTD declares entities or names an external file, before any is
+    expanded: what defusedxml does, with the standard library's expat. A plain DTD-less file
+    (every RDF/XML writer's output) passes."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def doctype(name: str, system_id: str | None, public_id: str | None, internal: int) -> None:
+        if system_id or public_id:
+            raise _Refused("an external DTD")
+
+    def entity(*args: object) -> None:
+        raise _Refused("entity declarations")
+
+    def external(*args: object) -> int:
+        raise _Refused("external entities")
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.UnparsedEntityDeclHandler = entity
+    parser.ExternalEntityRefHandler = external
+    try:
+        parser.Parse(data, True)
+    except _Refused as exc:
+        raise DcatImportError([f"the RDF/XML file has a DTD with {exc}: refused, as they can "
+                               "read local files or expand to gigabytes; remove the DTD"]) from None
+    except expat.ExpatError as exc:
+        raise DcatImportError([f"not a readable xml RDF file: {exc}"]) from None
+
+
 def _refuse_remote_contexts(data: bytes) -> None:
     """A JSON-LD context named by address would be fetched from the network while parsing: the
     importer works offline and fetches nothing a file points to, so such contexts must be inlined."""
+    too_deep_problem = f"the JSON-LD file is nested more than {MAX_JSON_DEPTH} levels deep"
     try:
         doc = json.loads(data)
-    except ValueError as exc:
-        raise DcatImportError([f"not a readable json-ld RDF file: {exc}"]) from None
+    except RecursionError:
+        raise DcatImportError([too_deep_problem]) from None
+    except ValueError as exc:  # malformed, or an integer of over 4,300 digits
+        raise DcatImportError([f"not a readable json-ld RDF file: {str(exc)[:300]}"]) from None
+    if too_deep(doc, MAX_JSON_DEPTH):  # rdflib's JSON-LD reader recurses
+        raise DcatImportError([too_deep_problem])
 
     def walk(node: object) -> Iterable[str]:
         if isinstance(node, dict):

@@ -47,6 +47,15 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 # Profiles frictionless knows by name; anything else would be fetched (a file or a URL).
 _PROFILES = {"data-package", "tabular-data-package", "data-resource", "tabular-data-resource"}
 _SCHEMA_URLS = ("https://datapackage.org/profiles/", "https://specs.frictionlessdata.io/")
+# A descriptor needs about 6 levels (package, resources, schema, fields, constraints, enum).
+# Deeper input is refused before anything walks it: frictionless and jsonschema recurse.
+MAX_DEPTH = 50
+# Lengths are stored in 32-bit integer columns; ASCII digits only ("²".isdigit() is true).
+LENGTH_MAX = 2**31 - 1
+_LENGTH = re.compile(r"(\d{1,10}) *(?:, *(\d{1,10}))?", re.ASCII)
+# Problems quote the input: bound what one message repeats and how many are listed.
+MESSAGE_MAX = 300
+PROBLEMS_MAX = 200
 
 Problems = list[tuple[str, str]]
 
@@ -73,7 +82,34 @@ def load_json(data: bytes | str) -> Any:
         raise SpecError([(f"line {exc.lineno}, column {exc.colno}",
                           f"malformed JSON: {exc.msg}")]) from None
     except RecursionError:
-        raise SpecError([("file", "malformed JSON: nested too deeply")]) from None
+        raise SpecError([("file", f"nested more than {MAX_DEPTH} levels deep")]) from None
+    except ValueError:  # Python refuses to convert integers of over 4,300 digits
+        raise SpecError([("file", "malformed JSON: a number has more than 4,300 digits")]
+                        ) from None
+
+
+def too_deep(node: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether lists and objects nest more than `limit` levels (walked without recursion)."""
+    stack = [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1)
+                         for child in (item.values() if isinstance(item, Mapping) else item))
+    return False
+
+
+def _bounded(problems: Problems) -> Problems:
+    """At most PROBLEMS_MAX problems of at most MESSAGE_MAX characters each."""
+    def cut(text: str) -> str:
+        return text if len(text) <= MESSAGE_MAX else text[:MESSAGE_MAX - 1] + "…"
+
+    out = [(cut(where), cut(what)) for where, what in problems[:PROBLEMS_MAX]]
+    if len(problems) > PROBLEMS_MAX:
+        out.append(("file", f"and {len(problems) - PROBLEMS_MAX:,} more problems"))
+    return out
 
 
 def parse_descriptor(data: bytes | str | Mapping[str, Any], *, name: str = "",
@@ -87,12 +123,14 @@ def parse_descriptor(data: bytes | str | Mapping[str, Any], *, name: str = "",
     if language not in ("fr", "en"):
         raise ValueError(f"language must be 'fr' or 'en', not {language!r}")
     descriptor = load_json(data) if isinstance(data, bytes | str) else data
+    if too_deep(descriptor):
+        raise SpecError([("file", f"nested more than {MAX_DEPTH} levels deep")], origin)
     if not isinstance(descriptor, Mapping):
         raise SpecError([("descriptor", f"a JSON object is expected, not {_kind(descriptor)}")],
                         origin)
     problems = list(_external_references(descriptor, "descriptor"))
     if problems:  # refused before frictionless sees it: it would fetch them
-        raise SpecError(problems, origin)
+        raise SpecError(_bounded(problems), origin)
     if "resources" in descriptor:
         whole, where = "Package", "package"
     elif "fields" in descriptor:
@@ -116,7 +154,7 @@ def parse_descriptor(data: bytes | str | Mapping[str, Any], *, name: str = "",
         elif not problems:  # only visible as a whole: say so at the top
             problems = unplaced
     if problems:
-        raise SpecError(problems, origin)
+        raise SpecError(_bounded(problems), origin)
     return spec
 
 
@@ -296,18 +334,20 @@ class _Reader:
         """`constraints.maxLength`, else the SNDS `length` ("10" or "10,2" with decimals)."""
         max_length = constraints.get("maxLength")
         if isinstance(max_length, int) and not isinstance(max_length, bool):
-            if max_length < 0:
-                self.problem(where, "'constraints.maxLength' must not be negative")
+            if not 0 <= max_length <= LENGTH_MAX:
+                self.problem(where, f"'constraints.maxLength' must be between 0 and {LENGTH_MAX}")
                 return None, None
             return max_length, None
         sized = raw.get("length")
         if sized in (None, ""):
             return None, None
-        digits, _, decimals = str(sized).partition(",")
-        if not digits.strip().isdigit() or (decimals and not decimals.strip().isdigit()):
-            self.problem(where, f"'length' {sized!r} is not a length (e.g. \"10\" or \"10,2\")")
+        match = _LENGTH.fullmatch(str(sized).strip()) if isinstance(sized, str | int) else None
+        numbers = [int(n) for n in match.groups() if n is not None] if match else []
+        if not numbers or max(numbers) > LENGTH_MAX:
+            self.problem(where, f"'length' {str(sized)[:40]!r} is not a length (e.g. \"10\" or "
+                                f"\"10,2\", at most {LENGTH_MAX})")
             return None, None
-        return int(digits), int(decimals) if decimals else None
+        return numbers[0], numbers[1] if len(numbers) > 1 else None
 
     def nomenclature_of(self, value: Any, where: str) -> tuple[str | None, str]:
         if value in (None, "", "-"):

@@ -12,13 +12,14 @@ A `Lake` is a root folder of named datasets, each a series of immutable versions
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 FORMAT = "hygie-dataset/1"
 _TMP_PREFIX = ".tmp-"
+# A manifest is a few levels deep (the source's parameters included) and a few MB at most.
+MANIFEST_MAX_DEPTH = 20
+MANIFEST_MAX_BYTES = 64 * 2**20
 
 
 class LakeError(Exception):
@@ -79,19 +83,9 @@ class Dataset:
     @classmethod
     def open(cls, path: str | Path, *, verify: bool = False) -> Dataset:
         path = Path(path)
-        mpath = path / MANIFEST
         if not path.is_dir():
             raise LakeError(f"{path}: no such dataset folder")
-        try:
-            manifest = json.loads(mpath.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise CorruptDataset(f"{path}: no {MANIFEST}; not a Hygie dataset") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CorruptDataset(f"{mpath}: unreadable manifest ({exc})") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
-                or not isinstance(manifest.get("tables"), dict):
-            raise CorruptDataset(f"{mpath}: not a {FORMAT} manifest")
-        ds = cls(path, manifest)
+        ds = cls(path, read_manifest(path))
         if verify:
             ds.verify()
         return ds
@@ -147,6 +141,68 @@ class Dataset:
             raise CorruptDataset(f"{self.path}: files not in the manifest: {', '.join(extra[:5])}")
 
 
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The checked manifest of a dataset folder; CorruptDataset (never a crash) on any other
+    content: missing, too big, not JSON, nested too deep, or files outside the folder."""
+    mpath = folder / MANIFEST
+    try:
+        if mpath.is_symlink():  # a manifest read from elsewhere would vouch for other files
+            raise CorruptDataset(f"{mpath}: a symbolic link, not a manifest")
+        with mpath.open("rb") as fh:
+            raw = fh.read(MANIFEST_MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise CorruptDataset(f"{folder}: no {MANIFEST}; not a Hygie dataset") from None
+    except OSError as exc:
+        raise CorruptDataset(f"{mpath}: unreadable manifest ({exc.strerror})") from None
+    if len(raw) > MANIFEST_MAX_BYTES:
+        raise CorruptDataset(f"{mpath}: larger than {MANIFEST_MAX_BYTES:,} bytes")
+    too_deep = CorruptDataset(f"{mpath}: nested more than {MANIFEST_MAX_DEPTH} levels deep")
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise CorruptDataset(f"{mpath}: unreadable manifest (not UTF-8)") from None
+    except json.JSONDecodeError as exc:
+        raise CorruptDataset(f"{mpath}: unreadable manifest ({exc.msg}, line {exc.lineno}, "
+                             f"column {exc.colno})") from None
+    except RecursionError:
+        raise too_deep from None
+    except ValueError:  # e.g. an integer of over 4,300 digits
+        raise CorruptDataset(f"{mpath}: unreadable manifest") from None
+    if _deeper_than(manifest, MANIFEST_MAX_DEPTH):  # copied into later manifests, re-encoded
+        raise too_deep
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
+            or not isinstance(manifest.get("tables"), dict):
+        raise CorruptDataset(f"{mpath}: not a {FORMAT} manifest")
+    for table, info in manifest["tables"].items():
+        entries = info.get("files", []) if isinstance(info, dict) else None
+        if not isinstance(entries, list) or not all(_good_entry(e) for e in entries):
+            raise CorruptDataset(f"{mpath}: table {str(table)[:100]!r} lists malformed files "
+                                 "(each needs a path inside the folder, rows, bytes, sha256)")
+    return manifest
+
+
+def _deeper_than(node: Any, limit: int) -> bool:
+    """Whether lists and dicts nest more than `limit` levels (walked without recursion)."""
+    stack = [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1)
+                         for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def _good_entry(entry: Any) -> bool:
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        return False
+    relative = Path(entry["path"])
+    return (not relative.is_absolute() and ".." not in relative.parts
+            and isinstance(entry.get("rows"), int) and isinstance(entry.get("bytes"), int)
+            and isinstance(entry.get("sha256"), str))
+
+
 @dataclass
 class DatasetWriter:
     """Write a dataset atomically: parts go to a hidden folder, `commit` renames it into place.
@@ -161,13 +217,16 @@ class DatasetWriter:
     source: dict[str, Any] = field(default_factory=dict)  # generator or origin, with parameters
     schema_version: str = ""
     force: bool = False
+    inputs: Iterable[Path] = ()  # what the job reads: never replaced, contained nor inside
     tmp: Path = field(init=False)
 
     def __post_init__(self) -> None:
         self.target = Path(self.target).absolute()
-        check_target(self.target, force=self.force)
+        check_target(self.target, force=self.force, kind=self.kind, source=self.source,
+                     inputs=self.inputs)
         parent = self.target.parent
-        for stale in parent.glob(f"{_TMP_PREFIX}{self.target.name}-*"):
+        # glob.escape: a target named "*" must not sweep away other writers' folders.
+        for stale in parent.glob(f"{_TMP_PREFIX}{glob.escape(self.target.name)}-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted earlier write
         self.tmp = parent / f"{_TMP_PREFIX}{self.target.name}-{uuid.uuid4().hex[:8]}"
         self.tmp.mkdir(parents=True)
@@ -214,14 +273,28 @@ class DatasetWriter:
         return Dataset(self.target, manifest)
 
 
-def check_target(target: Path, *, force: bool) -> None:
-    """Refuse, before any work, an output that cannot be written or would overwrite data."""
+def check_target(target: Path, *, force: bool, kind: str | None = None,
+                 source: dict[str, Any] | None = None, inputs: Iterable[Path] = ()) -> None:
+    """Refuse, before any work, an output that cannot be written or would overwrite data.
+
+    The target is never one of the job's `inputs`, inside one or holding one (links resolved).
+    An existing non-empty target is replaced only with `force`, and only when it is an earlier
+    output of the same producer: a Hygie dataset whose manifest has this `kind` and whose source
+    names the same generator and project (when `kind` is None, any Hygie dataset)."""
     target = Path(target).absolute()
-    if target.exists():
+    real = target.resolve()
+    for given in inputs:
+        path = Path(given).resolve()
+        if real == path or path in real.parents or real in path.parents:
+            raise LakeError(f"{target}: the output would replace, hold or sit inside the input "
+                            f"{given}; choose an output folder apart from the inputs")
+    if target.exists() or target.is_symlink():
         if not target.is_dir():
             raise LakeError(f"{target} exists and is not a folder")
-        if any(target.iterdir()) and not force:
-            raise LakeError(f"{target} is not empty; choose another output or pass --force")
+        if any(target.iterdir()):
+            if not force:
+                raise LakeError(f"{target} is not empty; choose another output or pass --force")
+            _check_replaceable(target, kind, source or {})
     parent = target.parent
     while not parent.exists():
         parent = parent.parent
@@ -229,6 +302,31 @@ def check_target(target: Path, *, force: bool) -> None:
         raise LakeError(f"{target}: {parent} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise LakeError(f"{target}: {parent} is not writable")
+
+
+def _producer(kind: Any, source: Any) -> tuple[Any, Any, Any]:
+    source = source if isinstance(source, dict) else {}
+    return kind, source.get("generator"), source.get("project")
+
+
+def _check_replaceable(target: Path, kind: str | None, source: dict[str, Any]) -> None:
+    """--force replaces an earlier output of the same producer, nothing else."""
+    def refuse(why: str) -> LakeError:
+        return LakeError(f"{target} is not an earlier output of this command ({why}); "
+                         "--force replaces only those: choose another output")
+
+    if target.is_symlink():
+        raise refuse("it is a symbolic link")
+    try:
+        manifest = read_manifest(target)
+    except CorruptDataset:
+        raise refuse("no readable Hygie manifest") from None
+    if kind is not None and _producer(manifest.get("kind"), manifest.get("source")) != \
+            _producer(kind, source):
+        old_kind, generator, project = _producer(manifest.get("kind"), manifest.get("source"))
+        raise refuse(f"it holds a {str(old_kind)[:40]!r} dataset"
+                     + (f" from {str(generator)[:60]}" if generator else "")
+                     + (f" of project {str(project)[:60]}" if project else ""))
 
 
 def _entry(root: Path, f: Path) -> FileEntry:

@@ -25,7 +25,8 @@ def extract_command(
     oppositions: Path = typer.Option(..., envvar="HYGIE_OPPOSITION_REGISTER",
                                      help="The opposition register (see `hygie oppositions`)."),
     engine: str | None = typer.Option(None, help="duckdb or spark (default: the scope's)."),
-    force: bool = typer.Option(False, "--force", help="Replace an existing extract."),
+    force: bool = typer.Option(False, "--force",
+                               help="Replace an earlier extract of the same project."),
 ) -> None:
     """Write a project's extract: its cohort, allowed columns and period, pseudonymised, objectors out."""
     from hygie.engine.engines import EngineError, open_engine
@@ -52,7 +53,8 @@ def extract_command(
         with console.status("extracting") as status:
             ds, report = extract(scope, dataset, out, secret=secret,
                                  register=OppositionRegister(oppositions), engine=eng,
-                                 force=force, progress=lambda msg: status.update(msg))
+                                 force=force, progress=lambda msg: status.update(msg),
+                                 inputs=_other_inputs(scope_file))
     except (ScopeError, LakeError) as exc:
         raise _fail(str(exc)) from None
     finally:
@@ -66,6 +68,14 @@ def extract_command(
     Console().print(table)
     Console().print(f"people: {report.cohort_people:,} in the cohort, "
                     f"{report.opposed_people:,} objected, {report.released_people:,} released")
+
+
+def _other_inputs(scope_file: Path) -> list[Path]:
+    """What the command reads besides the dataset and the register: the output must stay apart."""
+    import os
+
+    secret_file = os.environ.get("HYGIE_PSEUDO_SECRET_FILE")
+    return [scope_file, *([Path(secret_file)] if secret_file else [])]
 
 
 @oppositions_app.command("init")
@@ -87,14 +97,22 @@ def add(
     person_keys: Path = typer.Option(..., help="A file with one person key (BEN_NIR_ANO) a line."),
 ) -> None:
     """Record objections, given as the source's person keys (stored only as keyed hashes)."""
+    import pyarrow as pa
+
     from hygie.pseudo.keys import SecretError, load_secret
     from hygie.pseudo.oppositions import OppositionRegister
 
     try:
         secret = load_secret()
+        keys = [line.strip() for line in person_keys.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
     except SecretError as exc:
         raise _fail(str(exc)) from None
-    keys = [line.strip() for line in person_keys.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    added = OppositionRegister(path).register(secret, keys)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {person_keys}: "
+                    f"{getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
+    try:
+        added = OppositionRegister(path).register(secret, keys)
+    except (OSError, pa.ArrowException) as exc:  # not a register: refused, left as it was
+        raise _fail(f"{path} is not an opposition register ({type(exc).__name__})") from None
     Console().print(f"{added} new objection(s) recorded ({len(keys) - added} already known)")

@@ -14,7 +14,7 @@ about `rows_per_part` rows are ever held in Python, and the parts depend on the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from hygie.snds.views import open_snds
 Progress = Callable[[str], None]
 ROWS_PER_PART = 4_000_000
 PREFIXES = 256  # parts split the pseudonyms by their first two hex digits
+EXTRACT = "extract"  # the manifest's kind
 
 
 def part_ranges(rows: int, rows_per_part: int = ROWS_PER_PART) -> list[tuple[str | None, str | None]]:
@@ -73,10 +74,15 @@ def cohort_people(scope: Scope, engine: Engine) -> pa.Table:
 
 def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
             register: OppositionRegister, engine: Engine | None = None, force: bool = False,
-            progress: Progress | None = None,
-            rows_per_part: int = ROWS_PER_PART) -> tuple[Dataset, ExtractReport]:
+            progress: Progress | None = None, rows_per_part: int = ROWS_PER_PART,
+            inputs: Iterable[Path] = ()) -> tuple[Dataset, ExtractReport]:
+    """`inputs`: files read besides the dataset and the register (the scope, the secret's
+    file): the output may not replace, hold or sit inside any of them."""
     scope.check(dataset)
-    check_target(Path(out), force=force)
+    # --force replaces only an earlier extract of this project, and never what is read.
+    inputs = (dataset.path, Path(register.path), scope.cohort_path, *inputs)
+    check_target(Path(out), force=force, kind=EXTRACT, source={"project": scope.project},
+                 inputs=inputs)
     project_key = secret.project_key(scope.project)
     report = ExtractReport()
     say = progress or (lambda _: None)
@@ -104,9 +110,9 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
                                 "kind": dataset.manifest.get("kind"),
                                 "schema_version": dataset.manifest.get("schema_version"),
                                 "source": dataset.manifest.get("source")}}
-            with DatasetWriter(Path(out), kind="extract", source=source,
+            with DatasetWriter(Path(out), kind=EXTRACT, source=source,
                                schema_version=dataset.manifest.get("schema_version", ""),
-                               force=force) as writer:
+                               force=force, inputs=inputs) as writer:
                 for table, columns in scope.tables.items():
                     say(f"extracting {table}")
                     report.tables[table] = _extract_table(eng, scope, table, columns, project_key,

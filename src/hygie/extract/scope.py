@@ -37,6 +37,7 @@ IDENTIFIERS = frozenset({"BEN_NIR_PSA", "BEN_RNG_GEM", "BEN_NIR_ANO", "BEN_IDT_A
 # Row keys that link tables of one project: replaced by keyed LINE_ID / STAY_ID.
 ROW_KEYS = frozenset({*DCIR_KEYS, "RSA_NUM"})
 _PROJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MAX_BYTES = 1 << 20  # a scope is a few lines; bound what is parsed
 
 
 class ScopeError(ValueError):
@@ -75,9 +76,17 @@ class Scope(BaseModel):
     def from_yaml(cls, path: str | Path) -> Scope:
         path = Path(path)
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            with path.open("rb") as fh:
+                text = fh.read(MAX_BYTES + 1)
+            if len(text) > MAX_BYTES:
+                raise ScopeError(f"{path}: larger than the {MAX_BYTES:,} bytes a scope may have")
+            raw = yaml.safe_load(text.decode("utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise ScopeError(f"{path}: cannot read the scope ({exc})") from None
+            raise ScopeError(f"{path}: cannot read the scope ({str(exc)[:300]})") from None
+        except UnicodeDecodeError as exc:
+            raise ScopeError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        except RecursionError:
+            raise ScopeError(f"{path}: nested too deeply") from None
         if not isinstance(raw, dict):
             raise ScopeError(f"{path}: a scope is a mapping (project, cohort, tables, period)")
         try:

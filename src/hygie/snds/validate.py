@@ -11,14 +11,20 @@ schemas is not enforced (BEN_NIR_PSA is unique only with the twin rank): only th
 
 SQL is composed from identifiers taken from the schemas (always quoted) and constants of this
 module; data values never enter SQL text (code lists are registered as Arrow tables).
+
+The input may be hostile (a `KI_CCI_R.csv` linked to a system file): no symbolic link is
+followed out of the dataset folder, a column name is repeated only when it is an SNDS column
+name (others are counted and placed), and every value quoted is cut to `VALUE_MAX` characters.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -30,6 +36,8 @@ from hygie.snds.nomenclatures import nomenclature
 from hygie.snds.schemas import Field, TableSchema, load_schemas
 
 DEFAULT_MAX_EXAMPLES = 10
+VALUE_MAX = 100  # characters of a value quoted in a report
+_COLUMN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}", re.ASCII)  # repeated when unexpected
 _DATE_FORMATS = ("%d%b%Y:%H:%M:%S", "%d%b%Y", "%Y-%m-%d")  # SAS datetime, SAS date, ISO
 _DATETIME_FORMATS = ("%d%b%Y:%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d%b%Y",
                      "%Y-%m-%d")
@@ -88,6 +96,7 @@ def validate_table(path: str | Path, *, max_examples: int = DEFAULT_MAX_EXAMPLES
     path = Path(path)
     if not path.exists():
         raise ValidationInputError(f"{path}: no such file or folder")
+    _refuse_links_out(path, path.absolute().parent)
     with _validator(path.parent, max_examples) as v:
         v.load(_table_name(path), path)
         return v.run()
@@ -105,7 +114,11 @@ def validate_dataset(path: str | Path, *, max_examples: int = DEFAULT_MAX_EXAMPL
         raise ValidationInputError(f"{path}: no such dataset folder")
     with _validator(path, max_examples) as v:
         if (path / MANIFEST).exists():
-            ds = Dataset.open(path, verify=True)
+            ds = Dataset.open(path)
+            for name in ds.tables:
+                for f in ds.files(name):
+                    _refuse_links_out(f, path)
+            ds.verify()  # reads every file: only once none leads out of the folder
             for name in ds.tables:
                 v.load(name, path / name, ds.files(name))
         else:
@@ -114,10 +127,33 @@ def validate_dataset(path: str | Path, *, max_examples: int = DEFAULT_MAX_EXAMPL
                     continue
                 if (entry.suffix in (".csv", ".parquet") and entry.is_file()) or (
                         entry.is_dir() and any(entry.glob("*.parquet"))):
+                    _refuse_links_out(entry, path)
                     v.load(_table_name(entry), entry)
         if not v.tables:
             raise ValidationInputError(f"{path}: no table found (*.csv, *.parquet or folders)")
         return v.run()
+
+
+def _refuse_links_out(path: Path, root: Path) -> None:
+    """A file, or a folder and its Parquet parts, must resolve inside `root`: a link to a file
+    elsewhere would have the validator read it and quote it."""
+    inside = Path(root).resolve()
+    paths = [path, *(sorted(path.glob("*.parquet")) if path.is_dir() else [])]
+    for p in paths:
+        if not p.resolve().is_relative_to(inside):
+            raise ValidationInputError(f"{p}: a symbolic link out of the dataset folder "
+                                       f"{root}; not followed")
+
+
+def _cut(text: str | None) -> str | None:
+    if text is None or len(text) <= VALUE_MAX:
+        return text
+    return text[:VALUE_MAX - 1] + "…"
+
+
+@cache
+def _snds_column_names() -> frozenset[str]:
+    return frozenset(f.name for t in load_schemas().tables.values() for f in t.fields)
 
 
 def _table_name(path: Path) -> str:
@@ -215,7 +251,8 @@ class _Validator:
 
     def emit(self, table: str, column: str | None, check: str, count: int,
              examples: Sequence[tuple[str | None, int | None, str | None, str]]) -> None:
-        self.report.issues.extend(Issue(table, column, row, file, value, check, message, count)
+        self.report.issues.extend(Issue(table, column, row, file, _cut(value), check, message,
+                                        count)
                                   for file, row, value, message in examples[: self.n])
 
     def rel(self, filename: str | None) -> str | None:
@@ -246,22 +283,37 @@ class _Validator:
                 columns = self._load_parquet(name, schema, files, view)
                 csv = None
         except (duckdb.Error, pa.ArrowException, OSError) as exc:
-            raise ValidationInputError(f"{path}: unreadable ({str(exc).splitlines()[0]})") from None
+            # The reader's first line only, cut: later lines may quote the file.
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise ValidationInputError(f"{path}: unreadable ({_cut(first)})") from None
         self.tables[name] = _Table(name, schema, view, columns, csv)
         self.report.tables[name] = self.con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
 
     def _column_issues(self, name: str, schema: TableSchema,
                        per_file: dict[str | None, list[str]]) -> None:
         groups: dict[tuple[str, str], list[tuple[str | None, None, None, str]]] = {}
+        known = _snds_column_names()
         for file, present in per_file.items():
+            matched = sum(col in schema.field_names for col in present)
+            if matched < len(present) / 2:  # not this table's header: say how far, not what
+                groups.setdefault(("(header)", "header"), []).append(
+                    (file, None, None, f"the header matches {matched} of the {len(present)} "
+                                       f"columns found; {name} has {len(schema.field_names)}"))
             for col in schema.field_names:
                 if col not in present:
                     groups.setdefault((col, "missing-column"), []).append(
                         (file, None, None, f"column {col} of {name} is missing"))
-            for col in present:
-                if col not in schema.field_names:
-                    groups.setdefault((col, "unexpected-column"), []).append(
-                        (file, None, None, f"column {col} is not in the schema of {name}"))
+            for i, col in enumerate(present, start=1):
+                if col in schema.field_names:
+                    continue
+                # Only names shaped like SNDS ones are repeated: a header may be a line of
+                # any file, and this one's is not the table's.
+                named = col in known or bool(_COLUMN_NAME.fullmatch(col))
+                label = col if named else f"column {i}"
+                what = (f"column {col} is not in the schema of {name}" if named else
+                        f"column {i} ({len(col)} characters) is not an SNDS column name")
+                groups.setdefault((label, "unexpected-column"), []).append(
+                    (file, None, None, what))
         for (col, check), examples in groups.items():
             self.emit(name, col, check, len(examples), examples)
 
@@ -331,7 +383,7 @@ class _Validator:
                                     f"{c.condition} ORDER BY __file, __row LIMIT {self.n}")
             self.emit(table, c.column, c.check, count, [
                 (self.rel(file) or csv, row, _value(c, value),
-                 c.message.format(value=_value(c, value)))
+                 c.message.format(value=_cut(_value(c, value))))
                 for file, row, value in rows.fetchall()])
 
     def run(self) -> Report:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hygie.engine.lake import Dataset
+from hygie.engine.lake import Dataset, LakeError
 from hygie.synth.generator import SynthError, SynthParams, generate, parse_years, truth_path
 
 console = Console()
@@ -19,6 +19,7 @@ def run_synth(patients: int, seed: int, years: str, out: Path, truth: Path | Non
               workers: int | None, chunk_size: int) -> tuple[Dataset, Dataset]:
     """Validate the parameters, then generate with a progress bar; errors exit with code 2."""
     try:
+        _apart(out, truth or truth_path(out))
         first, last = parse_years(years)
         params = SynthParams(patients=patients, seed=seed, first_year=first, last_year=last,
                              chunk_size=chunk_size)
@@ -28,10 +29,19 @@ def run_synth(patients: int, seed: int, years: str, out: Path, truth: Path | Non
             task = bar.add_task("chunks", total=params.chunks)
             datasets = generate(params, out, truth=truth, force=force, workers=workers,
                                 progress=lambda done, total: bar.update(task, completed=done))
-    except SynthError as exc:
+    except (SynthError, LakeError) as exc:  # LakeError: an output --force may not replace
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     return datasets
+
+
+def _apart(out: Path, truth: Path) -> None:
+    """The SNDS and its truth are two datasets side by side, neither inside the other (replacing
+    one would take the other with it)."""
+    a, b = out.resolve(), truth.resolve()
+    if a in b.parents or b in a.parents:
+        raise SynthError(f"the truth ({truth}) and the SNDS ({out}) must be apart, neither "
+                         "inside the other")
 
 
 def summary(snds: Dataset, truth: Dataset) -> Table:

@@ -1,8 +1,9 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from hygie.catalogue.dcat_import import DcatImportError, format_of, parse
+from hygie.catalogue.dcat_import import MAX_BYTES, TIMEOUT, DcatImportError, format_of, parse_within
 from hygie.web.dcat.importer import import_datasets
 
 
@@ -16,12 +17,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = Path(options["file"])
+        max_bytes = getattr(settings, "HYGIE_DCAT_IMPORT_MAX_BYTES", MAX_BYTES)
+        timeout = getattr(settings, "HYGIE_DCAT_IMPORT_SECONDS", TIMEOUT)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as file:
+                data = file.read(max_bytes + 1)  # one byte past the limit tells it is over
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
         try:
-            datasets = parse(data, format_of(path.name, options["format"]))
+            datasets = parse_within(data, format_of(path.name, options["format"]),
+                                    max_bytes=max_bytes, timeout=timeout)
             report = import_datasets(datasets, source=path.name)
         except DcatImportError as exc:
             raise CommandError(f"{path.name}: nothing imported:\n  "
