@@ -513,6 +513,151 @@ def test_the_oidc_backend_matches_claims_directly(oidc, make_user):
     assert alice.last_name == "Martin"
 
 
+# --- invitations are single-use for good -------------------------------------------------------
+
+
+def enrol_with(client: Client, user: Any, path: str) -> TOTPDevice:
+    """Open the invitation `path`, sign in and confirm a new device with its first code."""
+    client.get(path)
+    login(client, user)
+    assert client.get("/accounts/two-factor/setup/").status_code == 200
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    response = client.post("/accounts/two-factor/setup/", {"token": totp_now(device)})
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    return device
+
+
+def test_a_used_invitation_stays_dead_when_the_device_is_deleted(client, make_user):
+    """The review's finding: deleting a lost device brought the spent link back to life, and with
+    the password alone it bound a new authenticator."""
+    user = make_user("rapporteur", role=Role.CESREES)
+    path = invitation_path(user)
+    enrol_with(client, user, path)
+    TOTPDevice.objects.filter(user=user).delete()  # an administrator resets the device
+    attacker = Client()
+    assert attacker.get(path).status_code == 400
+    login(attacker, user)
+    assert attacker.get("/accounts/two-factor/setup/").status_code == 403
+    assert attacker.post("/accounts/two-factor/setup/", {"token": "123456"}).status_code == 403
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert actions("account.enrolment_link_refused")[0].detail["reason"] == "used"
+    assert actions("account.totp_enrolled")[0].detail["invitation"]
+
+
+def test_a_grant_dies_with_its_invitation(client, make_user):
+    """Two browsers opened the same link: the first to enrol uses it up, and the other's grant
+    goes with it, even once that device is deleted."""
+    user = make_user("twice", role=Role.SECRETARIAT)
+    path = invitation_path(user)
+    other = Client()
+    other.get(path)
+    login(other, user)
+    enrol_with(client, user, path)
+    TOTPDevice.objects.filter(user=user).delete()
+    assert other.get("/accounts/two-factor/setup/").status_code == 403
+    assert other.post("/accounts/two-factor/setup/", {"token": "123456"}).status_code == 403
+    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert actions("account.enrolment_refused")
+
+
+def test_a_newer_invitation_revokes_the_older_and_links_expire(client, make_user, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user = make_user("newcomer", role=Role.DPO)
+    first = invitation_path(user)
+    second = invitation_path(user)
+    assert client.get(first).status_code == 400
+    assert actions("account.enrolment_link_refused")[0].detail["reason"] == "revoked"
+    assert actions("account.enrolment_invitation_revoked")[0].detail["reason"] == "superseded"
+    # Past PASSWORD_RESET_TIMEOUT (three days), the newer link has expired too.
+    later = timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert Client().get(second).status_code == 400
+    assert actions("account.enrolment_link_refused")[0].detail["reason"] == "expired"
+
+
+def test_resetting_a_device_or_the_address_revokes_pending_invitations(client, make_user):
+    user = make_user("lost-phone", role=Role.DPO, totp=True)
+    path = invitation_path(user)  # sent before the administrator deleted the device
+    user.device.delete()
+    assert client.get(path).status_code == 400
+    assert actions("account.enrolment_invitation_revoked")[0].detail["reason"] == "device reset"
+    path = invitation_path(user)
+    user.email = "elsewhere@example.org"  # the link went to the old address
+    user.save()
+    assert client.get(path).status_code == 400
+
+
+def test_an_oidc_state_is_single_use_and_expires(client, oidc):
+    params = start_oidc(client, oidc)
+    finish_oidc(client, oidc, params, {"sub": "s-1", "email": "once@example.org"})
+    assert "_auth_user_id" in client.session
+    client.logout()
+    response = finish_oidc(client, oidc, params, {"sub": "s-1", "email": "once@example.org"})
+    assert response.status_code in (302, 400) and "_auth_user_id" not in client.session
+    # A state left in the session for too long is refused, and the refusal recorded.
+    params = start_oidc(client, oidc)
+    session = client.session
+    session["oidc_states"][params["state"]]["added_on"] -= 3600
+    session.save()
+    response = finish_oidc(client, oidc, params, {"sub": "late", "email": "late@example.org"})
+    assert response["Location"] == "/accounts/login/?oidc=failed"
+    assert "_auth_user_id" not in client.session
+    assert not User.objects.filter(email="late@example.org").exists()
+    assert actions("account.oidc_refused")[0].detail["reason"] == "expired"
+
+
+# --- names stay on one line --------------------------------------------------------------------
+
+
+def test_names_with_line_breaks_are_refused_with_a_clear_message(make_user, signed_in):
+    from django.core.exceptions import ValidationError
+
+    for field in ("first_name", "last_name", "organisation"):
+        with pytest.raises(ValidationError, match=r"U\+000A") as error:
+            User(username="x", **{field: "Eve\nURGENT: https://evil.example/"}).full_clean(
+                exclude=["password"])
+        assert field in error.value.message_dict
+    root = make_user("root", is_staff=True, is_superuser=True, totp=True)
+    client = english(signed_in(root))
+    target = make_user("target")
+    response = client.post(f"/admin/accounts/user/{target.pk}/change/", {
+        "username": "target", "first_name": "Eve\r\nURGENT", "last_name": "Martin\u202e",
+        "email": "target@example.org", "organisation": "Org\tX", "is_active": "on",
+        "date_joined_0": "2025-01-01", "date_joined_1": "00:00:00",
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("Use a single line of text") == 3
+    target.refresh_from_db()
+    assert target.first_name == "" and target.organisation == ""
+    # In French too.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    response = client.post(f"/admin/accounts/user/{target.pk}/change/", {
+        "username": "target", "first_name": "Eve\nURGENT", "email": "target@example.org",
+        "is_active": "on", "date_joined_0": "2025-01-01", "date_joined_1": "00:00:00",
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+    assert "une seule ligne" in response.content.decode()
+
+
+def test_names_from_the_identity_provider_are_kept_on_one_line(oidc, make_user):
+    from hygie.web.accounts.oidc import HygieOIDCBackend
+
+    alice = make_user("alice")
+    HygieOIDCBackend().update_user(alice, {
+        "email": "alice@example.org", "given_name": "Alice\nURGENT: https://evil.example/",
+        "family_name": "Martin\u202eniT", "organization": "Inserm\r\n"})
+    alice.refresh_from_db()
+    assert alice.first_name == "Alice URGENT: https://evil.example/"
+    assert alice.last_name == ""  # a direction override: the claim is not taken
+    assert alice.organisation == "Inserm"
+    alice.full_clean(exclude=["password"])
+
+
 # --- headers, cookies, HTTPS -------------------------------------------------------------------
 
 
@@ -719,3 +864,15 @@ def test_audit_trail_filters_and_pages(make_user, signed_in):
     assert bad.context["form"].errors["action"]
     # Out-of-range page numbers fall back to the last page.
     assert client.get("/audit/", {"action": "test.bulk", "page": 999}).context["page"].number == 3
+
+
+def test_the_trail_keeps_typed_names_on_one_line(client, make_user):
+    """A username tried at sign-in, or an object's title, cannot add a line to the trail or read
+    backwards there (a direction override)."""
+    from hygie.web.audit.record import record
+
+    client.post("/accounts/login/", {"username": "eve\nadmin.change \u202egnp", "password": "x"})
+    failed = actions("account.login_failed")[0]
+    assert failed.detail["username"] == "eve admin.change gnp"
+    holder = DataHolder.objects.create(slug="odd", name="Odd\r\nholder")
+    assert record("test.odd", holder).target_repr == "Odd holder"

@@ -176,3 +176,99 @@ def test_people_read_the_language_they_chose_on_the_site(people, snds, signed_in
     english, both = mails["editor@example.org"], mails["editor2@example.org"]
     assert english.startswith("[Hygie] New question about ") and "Nouvelle" not in english
     assert "Nouvelle question" in both and "New question" in both  # no choice: both
+
+
+# --- header and line injection -----------------------------------------------------------------
+
+EVIL = "Base\nURGENT: sign in again at https://evil.example/login\r\n\u202eX"
+
+
+class Evil:
+    """Whatever a template asks of it (a title, a number, a URL, a name), it answers EVIL."""
+
+    def __getattr__(self, name: str) -> Evil:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return Evil()
+
+    def __call__(self) -> Evil:
+        return self
+
+    def __str__(self) -> str:
+        return EVIL
+
+
+def assert_lines_are_ours(mail: str) -> None:
+    """No stored value started a line of its own, in the subject or anywhere in the body."""
+    assert mail.startswith("[Hygie] ")
+    assert "\r" not in mail and "\u202e" not in mail
+    # The title is in the text, flattened, but it starts no line (the body's first included).
+    assert not any(line.lstrip().startswith("URGENT") for line in mail.splitlines()), mail
+
+
+def test_no_stored_value_can_start_a_line_in_any_mail(make_user, mailoutbox,
+                                                      django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    import hygie.web
+
+    people = [make_user("french", language="fr"), make_user("english", language="en"),
+              make_user("undecided")]
+    context = {"enquiry": Evil(), "version": Evil(), "user": Evil(), "writer": EVIL,
+               "path": "/accounts/enrol/x/", "hours": 72, "closed": False}
+    templates = sorted(p.stem for p in
+                       (Path(hygie.web.__file__).parent / "templates" / "mail").glob("*.txt"))
+    assert len(templates) >= 8
+    for template in templates:
+        with django_capture_on_commit_callbacks() as capture:
+            notify(people, template, context)
+        mails = sent(mailoutbox, capture)
+        assert len(mails) == 3, template
+        for mail in mails.values():
+            assert_lines_are_ours(mail)
+
+
+def test_a_title_with_a_line_break_stored_in_the_database_stays_on_its_line(
+        make_user, mailoutbox, django_capture_on_commit_callbacks):
+    holder = DataHolder.objects.create(slug="holder-x", name="Holder X")
+    dataset = Dataset.objects.create(slug="base-x", holder=holder, title_fr="Base X")
+    version = import_version(dataset, VersionSpec(tables=(TableSpec("T", variables=(
+        VariableSpec("id"),)),)))
+    # Straight into the database, past every form and validator.
+    Dataset.objects.filter(pk=dataset.pk).update(title_fr=EVIL, title_en=EVIL)
+    editor = make_user("edith", holder="holder-x", first_name="Edith\nURGENT: call +33 1 00")
+    make_user("tess", role="catalogue-team")
+    version.refresh_from_db()
+    with django_capture_on_commit_callbacks() as capture:
+        workflow.submit(version, editor)
+    mails = sent(mailoutbox, capture)
+    assert list(mails) == ["tess@example.org"]
+    mail = mails["tess@example.org"]
+    assert_lines_are_ours(mail)
+    subject = mail.partition("\n")[0]
+    assert "Base URGENT: sign in again at https://evil.example/login" in subject  # flattened
+    assert "Edith URGENT: call +33 1 00" in mail
+
+
+def test_the_sender_flattens_a_subject_as_a_last_line_of_defence(mailoutbox):
+    from hygie.web.notify import send
+
+    assert send.call(["a@example.org"], "Sujet\r\nBcc: victim@example.org\u202e", "Corps") == 1
+    message = mailoutbox[0]
+    assert message.subject == "[Hygie] Sujet Bcc: victim@example.org"
+    assert message.bcc == [] and message.to == ["a@example.org"]
+    assert "victim" not in str(message.message()["Bcc"] or "")
+
+
+def test_an_address_with_a_line_break_is_left_out_not_the_others(
+        make_user, mailoutbox, django_capture_on_commit_callbacks):
+    from hygie.web.accounts.models import User
+
+    good = make_user("good")
+    bad = make_user("bad")
+    User.objects.filter(pk=bad.pk).update(email="bad@example.org\nBcc: victim@example.org")
+    bad.refresh_from_db()
+    with django_capture_on_commit_callbacks() as capture:
+        addresses = notify([good, bad], "version_published", {"version": Evil()})
+    assert addresses == ["good@example.org"]
+    assert list(sent(mailoutbox, capture)) == ["good@example.org"]

@@ -6,6 +6,12 @@ language a person chose on the site (French then English when they have not chos
 per recipient, so that nobody sees another's address. They leave from the job worker (queue
 "mail") once the transaction that caused them has committed: a slow or failing mail server
 neither blocks nor undoes the change, and a change that rolls back sends nothing.
+
+A template (`templates/mail/<name>.txt`) has a `subject` block and a `body` block, rendered
+apart, so that nothing a person typed can move text from the subject into the body. Every value
+from the database goes through the `one_line` filter (`{% load notify %}`): a dataset title
+holding a line break cannot start a line of its own ("URGENT ... https://evil.example/login").
+The subject is flattened once more when the message is built, as a last line of defence.
 """
 
 from __future__ import annotations
@@ -14,19 +20,34 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django import template as templates
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.base import Template
+from django.template.loader import get_template
+from django.template.loader_tags import BlockNode
 from django.utils import translation
 from django_tasks import task
 
 from hygie.web.accounts.models import Role
+from hygie.web.validators import forbidden_in_line
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("fr", "en")
+
+register = templates.Library()  # the `notify` template library (settings.TEMPLATES)
+
+
+@register.filter
+def one_line(value: object) -> str:
+    """`value` as text on one line: runs of whitespace, line breaks included, become one space;
+    other control characters and direction overrides are dropped."""
+    text = " ".join(str(value).split())
+    return "".join(char for char in text if forbidden_in_line(char) is None)
 
 
 def holder_editors(holder_id: int) -> QuerySet[Any]:
@@ -39,7 +60,7 @@ def catalogue_team() -> QuerySet[Any]:
 
 
 def display_name(user: Any) -> str:
-    return user.get_full_name() or user.username
+    return one_line(user.get_full_name() or user.username)
 
 
 def notify(people: Iterable[Any], template: str, context: dict[str, Any], *,
@@ -50,6 +71,9 @@ def notify(people: Iterable[Any], template: str, context: dict[str, Any], *,
     actor_pk = getattr(actor, "pk", None)
     by_language: dict[str, set[str]] = {}
     for p in people:
+        if p.email and forbidden_in_line(p.email):  # stored past the forms: not a header
+            log.warning("notification not sent to user %s: malformed address", p.pk)
+            continue
         if p.is_active and p.email and p.pk != actor_pk:
             chosen = getattr(p, "language", "")
             by_language.setdefault(chosen if chosen in LANGUAGES else "", set()).add(p.email)
@@ -62,22 +86,30 @@ def notify(people: Iterable[Any], template: str, context: dict[str, Any], *,
 
 
 def _render(template: str, context: dict[str, Any], languages: Iterable[str]) -> tuple[str, str]:
+    mail = get_template(f"mail/{template}.txt").template
     subjects, bodies = [], []
     for language in languages:
         with translation.override(language):
-            subject, _, body = render_to_string(f"mail/{template}.txt", context).strip().partition(
-                "\n")
-        subjects.append(" ".join(subject.split()))  # names typed by people: one line
-        bodies.append(body.strip())
+            subjects.append(one_line(_block(mail, "subject", context)))
+            bodies.append(_block(mail, "body", context).strip())
     subject = " / ".join(dict.fromkeys(subjects))  # one subject when both read the same
     return subject, "\n\n-- \n\n".join(bodies) + "\n"
+
+
+def _block(mail: Template, name: str, context: dict[str, Any]) -> str:
+    """The block `name` of a mail template rendered on its own, as plain text (no escaping)."""
+    node = next(n for n in mail.nodelist.get_nodes_by_type(BlockNode) if n.name == name)
+    plain = Context(context, autoescape=False)
+    with plain.bind_template(mail):
+        return str(node.render(plain))
 
 
 @task(queue_name="mail")
 def send(addresses: list[str], subject: str, body: str) -> int:
     """Send one message per address over one connection; the number sent."""
-    messages = [EmailMessage(f"[Hygie] {subject}", body, settings.DEFAULT_FROM_EMAIL, [address])
-                for address in addresses]
+    # Headers carry nothing from people but their address: no display names, no Reply-To.
+    messages = [EmailMessage(f"[Hygie] {one_line(subject)}", body, settings.DEFAULT_FROM_EMAIL,
+                             [address]) for address in addresses if not forbidden_in_line(address)]
     with get_connection() as connection:
         sent = connection.send_messages(messages) or 0
     log.info("notification sent to %d of %d recipients", sent, len(addresses))

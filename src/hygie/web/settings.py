@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: security headers on every response (WhiteNoise's static files and error pages
+    # included) and no-store for anything answered to a signed-in person.
+    "hygie.web.headers.HeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -86,13 +89,17 @@ TEMPLATES = [{
     "BACKEND": "django.template.backends.django.DjangoTemplates",
     "DIRS": [WEB_DIR / "templates"],
     "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.template.context_processors.i18n",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages",
-        "csp.context_processors.nonce",
-    ]},
+    "OPTIONS": {
+        "context_processors": [
+            "django.template.context_processors.request",
+            "django.template.context_processors.i18n",
+            "django.contrib.auth.context_processors.auth",
+            "django.contrib.messages.context_processors.messages",
+            "csp.context_processors.nonce",
+        ],
+        # {% load notify %}: the mail templates' `one_line` filter (hygie.web.notify)
+        "libraries": {"notify": "hygie.web.notify"},
+    },
 }]
 
 DATABASES = {"default": env_database("HYGIE_DATABASE_URL", f"sqlite:///{HOME / 'hygie.sqlite3'}",
@@ -109,6 +116,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 OIDC_ENABLED = bool(os.environ.get("HYGIE_OIDC_ENDPOINT"))
+OIDC_CALLBACK_CLASS = "hygie.web.accounts.oidc.HygieOIDCCallbackView"  # states expire
 if OIDC_ENABLED:
     _issuer = os.environ["HYGIE_OIDC_ENDPOINT"].rstrip("/")
     AUTHENTICATION_BACKENDS.append("hygie.web.accounts.oidc.HygieOIDCBackend")
@@ -240,3 +248,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HYGIE_LOG_LEVEL", "WARNING")},
 }
+
+# Feasibility counts (docs/operations.md, "Limits"): how big a definition may be, what one count
+# job may use, and each applicant's budget of counts (docs/statistical-secrecy.md, "Budgets").
+HYGIE_DEFINITION_LIMITS = {
+    "criteria": env_int("HYGIE_DEFINITION_MAX_CRITERIA", 100, minimum=1),
+    "codes": env_int("HYGIE_DEFINITION_MAX_CODES", 5_000, minimum=1),
+    "codelists": env_int("HYGIE_DEFINITION_MAX_CODELISTS", 100, minimum=1),
+    "values": env_int("HYGIE_DEFINITION_MAX_VALUES", 50),
+}
+HYGIE_COUNT_SECONDS = env_int("HYGIE_COUNT_SECONDS", 300, minimum=5)
+HYGIE_COUNT_MEMORY_MB = env_int("HYGIE_COUNT_MEMORY_MB", 2_048, minimum=512)
+HYGIE_COUNT_BUDGET_DAY = env_int("HYGIE_COUNT_BUDGET_DAY", 20)
+HYGIE_COUNT_BUDGET_TOTAL = env_int("HYGIE_COUNT_BUDGET_TOTAL", 100)
+HYGIE_COUNT_VARIANTS = env_int("HYGIE_COUNT_VARIANTS", 10, minimum=1)
+
+# The DCAT-AP import (`hygie manage import_dcat`): how much it reads, and how long it may parse.
+HYGIE_DCAT_IMPORT_MAX_BYTES = env_int("HYGIE_DCAT_IMPORT_MAX_BYTES", 20 * 2**20, minimum=1)
+HYGIE_DCAT_IMPORT_SECONDS = env_int("HYGIE_DCAT_IMPORT_SECONDS", 120, minimum=1)

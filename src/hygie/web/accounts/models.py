@@ -11,6 +11,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hygie.web.validators import single_line
+
 
 class Role(models.TextChoices):
     CATALOGUE_TEAM = "catalogue-team", _("Catalogue team")
@@ -23,7 +25,13 @@ STAFF_ROLES = frozenset(Role.values)
 
 
 class User(AbstractUser):
-    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    # Names end up in one line of e-mails and pages: no line breaks, controls or direction marks.
+    first_name = models.CharField(_("first name"), max_length=150, blank=True,
+                                  validators=[single_line])
+    last_name = models.CharField(_("last name"), max_length=150, blank=True,
+                                 validators=[single_line])
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True,
+                                    validators=[single_line])
     # The language last chosen with the site's switch: e-mails are written in it (both, if none).
     language = models.CharField(_("language"), max_length=8, blank=True,
                                 choices=settings.LANGUAGES)
@@ -46,3 +54,29 @@ class User(AbstractUser):
         return (self.is_staff or self.is_superuser
                 or self.groups.filter(name__in=STAFF_ROLES).exists()
                 or self.memberships.exists())
+
+
+class Invitation(models.Model):
+    """One invitation to enrol a second factor (`accounts.enrolment`), good for one enrolment.
+
+    Only the SHA-256 of the link's random token is kept, so the table cannot be read back into
+    working links. An invitation is live until it is used (the enrolment it allowed), revoked (a
+    newer invitation, a device reset) or past `expires_at`; nothing brings it back.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="invitations", verbose_name=_("person"))
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # The address it was sent to: a link that went to an old address dies with the change.
+    email = models.EmailField(_("sent to"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("enrolment invitation")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created:%Y-%m-%d %H:%M}"

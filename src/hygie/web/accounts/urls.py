@@ -8,5 +8,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("two-factor/setup/", views.setup, name="setup"),
     path("two-factor/", views.verify, name="verify"),
-    path("enrol/<str:uidb64>/<str:token>/", views.enrol, name="enrol"),
+    # <path:...>: links of an older shape (two parts) reach the view and are refused there.
+    path("enrol/<path:token>/", views.enrol, name="enrol"),
 ]

@@ -55,17 +55,21 @@ def _throttled(device: TOTPDevice) -> bool:
     return not allowed
 
 
-def enrol(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+def enrol(request: HttpRequest, token: str) -> HttpResponse:
     """An invitation link: grant this browser the right to enrol, then sign in. The token leaves
     the address bar at once (a redirect), so that it does not travel on in a Referer."""
-    user = enrolment.user_of_link(uidb64, token)
-    if user is None:
-        record("account.enrolment_link_refused", request=request)
+    invitation, refused = enrolment.open_link(token)
+    if invitation is None or refused:
+        record("account.enrolment_link_refused", invitation.user if invitation else None,
+               request=request, reason=refused,
+               invitation=invitation.pk if invitation else None)
         return render(request, "accounts/enrol_invalid.html", status=400)
+    user = invitation.user
     if request.user.is_authenticated and request.user.pk != user.pk:
         logout(request)  # someone else's session on this browser: the invited person signs in
-    enrolment.grant(request, user)
-    record("account.enrolment_link_opened", user, actor=user, request=request)
+    enrolment.grant(request, invitation)
+    record("account.enrolment_link_opened", user, actor=user, request=request,
+           invitation=invitation.pk)
     target = reverse("accounts:setup")
     if request.user.is_authenticated:
         return redirect(target)
@@ -75,12 +79,16 @@ def enrol(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device: show its QR code, confirm with a first code. Only with a session that
-    opened an invitation for this person (`accounts.enrolment`)."""
+    opened a live invitation for this person (`accounts.enrolment`), which the enrolment uses up."""
     if request.user.totpdevice_set.filter(confirmed=True).exists():
         return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': _next(request)})}")
-    if not enrolment.granted(request):
-        return render(request, "accounts/enrol_needed.html", status=403,
-                      context={"hours": settings.PASSWORD_RESET_TIMEOUT // 3600})
+    invitation, refused = enrolment.granted(request)
+    if invitation is None or refused:
+        if refused:
+            record("account.enrolment_refused", request.user, request=request, reason=refused,
+                   invitation=invitation.pk if invitation else None)
+            enrolment.spend(request)
+        return _enrolment_needed(request)
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="default", confirmed=False)
@@ -90,11 +98,17 @@ def setup(request: HttpRequest) -> HttpResponse:
             form.add_error("token", _("Too many wrong codes. Wait a few seconds and try again."))
         elif device.verify_token(form.cleaned_data["token"]):
             with transaction.atomic():
+                if not enrolment.use(invitation):  # used or revoked since the page was shown
+                    record("account.enrolment_refused", request.user, request=request,
+                           reason="used", invitation=invitation.pk)
+                    enrolment.spend(request)
+                    return _enrolment_needed(request)
                 device.confirmed = True
                 device.save()
                 otp_login(request, device)
                 enrolment.spend(request)
-                record("account.totp_enrolled", request.user, request=request)
+                record("account.totp_enrolled", request.user, request=request,
+                       invitation=invitation.pk)
             messages.success(request, _("Two-factor authentication is on."))
             return redirect(_next(request))
         else:
@@ -104,6 +118,11 @@ def setup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/setup.html", {
         "form": form, "qr_svg": image.to_string(encoding="unicode"),
         "secret": b32encode(device.bin_key).decode(), "next": _next(request)})
+
+
+def _enrolment_needed(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/enrol_needed.html", status=403,
+                  context={"hours": settings.PASSWORD_RESET_TIMEOUT // 3600})
 
 
 @login_required

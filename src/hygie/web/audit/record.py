@@ -1,4 +1,8 @@
-"""`record(...)`: add an audit event, in the caller's transaction (both land or neither)."""
+"""`record(...)`: add an audit event, in the caller's transaction (both land or neither).
+
+The object's description is kept on one line (`notify.one_line`): a title holding a line break or
+a direction override must not make a row of the trail read as something else.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from django.http import HttpRequest
 
 from hygie.web.accounts.client_ip import client_ip
 from hygie.web.audit.models import AuditEvent
+from hygie.web.notify import one_line
 
 
 def record(action: str, target: models.Model | None = None, *, actor: Any = None,
@@ -22,5 +27,5 @@ def record(action: str, target: models.Model | None = None, *, actor: Any = None
         action=action,
         target_type=target._meta.label if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:300] if target is not None else "",
+        target_repr=one_line(target)[:300] if target is not None else "",
         detail=detail, ip=ip)

@@ -13,8 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from hygie.web.accounts.enrolment import invitation_path, invite
-from hygie.web.audit.record import record
+from hygie.web.accounts.enrolment import invite, issue
 
 
 class Command(BaseCommand):
@@ -35,8 +34,7 @@ class Command(BaseCommand):
                                "admin first if it was lost")
         with transaction.atomic():
             if print_link:
-                record("account.enrolment_invited", user, via="command line")
-                self.stdout.write(f"{settings.SITE_URL}{invitation_path(user)}")
+                self.stdout.write(f"{settings.SITE_URL}{issue(user, via='command line')}")
             elif not invite(user):
                 raise CommandError(f"{username} has no e-mail address: use --print")
             else:
