@@ -369,6 +369,22 @@ def test_a_tampered_form_cannot_reach_another_tables_variables(login, world):
     assert not events("catalogue.descriptions_edited").exists()
 
 
+@pytest.mark.parametrize("management", [
+    {"var-TOTAL_FORMS": 1},                          # fewer forms than variables
+    {"var-TOTAL_FORMS": 5, "var-INITIAL_FORMS": 5},  # more: rows that name no variable
+    {"var-TOTAL_FORMS": "x"},                        # a broken management form
+    {"var-TOTAL_FORMS": "9" * 5000},
+])
+def test_a_describe_form_with_the_wrong_rows_is_refused_not_a_crash(login, world, management):
+    client = login(world["editor_a"])
+    form = describe_form(world["v2"], **{"table-title_en": "Changed"}, **management)
+    response = client.post("/catalogue/base-a/v2/tables/VISITS/describe/", form)
+    assert response.status_code == 400
+    assert "does not match the table" in response.content.decode()
+    assert world["v2"].tables.get(name="VISITS").title_en == ""
+    assert not events("catalogue.descriptions_edited").exists()
+
+
 def test_only_drafts_are_editable(login, world):
     client = login(world["editor_a"])
     for url in ("/catalogue/base-a/v1/describe/", "/catalogue/base-a/v1/tables/VISITS/describe/"):

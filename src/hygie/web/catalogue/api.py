@@ -18,8 +18,13 @@ from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
-from hygie.web.catalogue.access import get_version, visible_versions
-from hygie.web.catalogue.models import Dataset, DatasetVersion, Nomenclature, Status, localised
+from hygie.web.catalogue.access import (
+    get_nomenclature,
+    get_version,
+    visible_nomenclatures,
+    visible_versions,
+)
+from hygie.web.catalogue.models import Dataset, DatasetVersion, Status, localised
 
 router = Router(tags=["catalogue"])
 
@@ -261,9 +266,10 @@ def table(request: HttpRequest, slug: Slug, name: TableName,
 @router.get("/datasets/{slug}/nomenclatures", response={200: NomenclaturePage, **NOT_FOUND},
             summary="Code lists of a dataset")
 def nomenclatures(request: HttpRequest, slug: Slug, page: Query[PageQuery]) -> dict[str, Any]:
-    """The dataset's code lists, by name, with their number of codes."""
+    """The dataset's code lists that the caller may see (those of the versions they may see), by
+    name, with their number of codes."""
     v = get_version(request.user, slug)
-    noms = Nomenclature.objects.filter(dataset=v.dataset).order_by("name")
+    noms = visible_nomenclatures(request.user, v.dataset).order_by("name")
     rows = noms.annotate(n=Count("codes"))[page.offset:page.offset + page.limit]
     return {"count": noms.count(), "limit": page.limit, "offset": page.offset,
             "items": [NomenclatureSummary(name=n.name, title=n.title, source=n.source,
@@ -275,8 +281,7 @@ def nomenclatures(request: HttpRequest, slug: Slug, page: Query[PageQuery]) -> d
 def nomenclature(request: HttpRequest, slug: Slug, name: NomenclatureName,
                  page: Query[PageQuery]) -> NomenclatureOut:
     """A code list and one page of its codes."""
-    v = get_version(request.user, slug)
-    nom = get_object_or_404(Nomenclature, dataset=v.dataset, name=name)
+    nom, _ = get_nomenclature(request.user, slug, name)
     codes = nom.codes.order_by("code")
     return NomenclatureOut(
         name=nom.name, title=nom.title, source=nom.source, code_column=nom.code_column,

@@ -244,7 +244,12 @@ def describe_table(request: HttpRequest, slug: str, number: int, name: str) -> H
     data = request.POST if request.method == "POST" else None
     form = TableTextsForm(data, instance=table, prefix="table")
     formset = VariableTextsFormSet(data, queryset=variables, prefix="var")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    mismatch = data is not None and not _rows_match(formset, variables)
+    if mismatch:  # rows added, dropped or renumbered by hand: show the page's rows afresh
+        formset = VariableTextsFormSet(queryset=variables, prefix="var")
+        messages.error(request, _("The form does not match the table's variables; "
+                                  "reload the page."))
+    elif request.method == "POST" and form.is_valid() and formset.is_valid():
         changes = _text_changes(form, formset)
         if not changes:
             messages.info(request, _("Nothing changed."))
@@ -262,6 +267,17 @@ def describe_table(request: HttpRequest, slug: str, number: int, name: str) -> H
         "formset": formset, "rows": list(zip(variables, formset.forms, strict=True)),
         "page": page},
         status=400 if request.method == "POST" else 200)
+
+
+def _rows_match(formset: Any, variables: QuerySet[Any]) -> bool:
+    """Whether a posted formset has one row per variable of the page, in the page's order (its
+    management form says how many rows, and a hand-made one may say anything)."""
+    if not formset.management_form.is_valid():
+        return False
+    expected = [v.pk for v in variables]
+    if formset.total_form_count() != len(expected):  # before .forms builds that many forms
+        return False
+    return [f.instance.pk for f in formset.forms] == expected
 
 
 def _draft_locked(version: DatasetVersion) -> None:

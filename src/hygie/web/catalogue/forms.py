@@ -1,4 +1,8 @@
-"""Forms of the catalogue's editing pages."""
+"""Forms of the catalogue's editing pages.
+
+Single-line fields (titles, names, labels, keywords) refuse line breaks, control characters and
+direction overrides (`hygie.web.validators.single_line`): model forms take the check from the
+model's fields; the fields declared here carry it themselves."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from hygie.web.catalogue.models import (
     Table,
     Variable,
 )
+from hygie.web.validators import single_line
 
 # Page addresses under /catalogue/ that a dataset identifier must not take.
 RESERVED_SLUGS = frozenset({"new", "editing", "search"})
@@ -44,7 +49,7 @@ class DatasetForm(forms.ModelForm):
         help_text=_("The lawfulness of the processing (Art. 6) and the condition for health data "
                     "(Art. 9); the national law goes in the legal basis above."))
     keywords = forms.CharField(label=_("Keywords"), required=False, max_length=2000,
-                               help_text=_("Separated by commas."))
+                               help_text=_("Separated by commas."), validators=[single_line])
 
     class Meta:
         model = Dataset
@@ -92,7 +97,8 @@ class UploadForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of its titles and descriptions"),
                                  choices=[("fr", _("In French")), ("en", _("In English"))])
     label = forms.CharField(label=_("Version label"), max_length=100, required=False,
-                            help_text=_("For example the source's release, 2024-03."))
+                            help_text=_("For example the source's release, 2024-03."),
+                            validators=[single_line])
     change_note = forms.CharField(label=_("What changed"), required=False, max_length=5000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
 

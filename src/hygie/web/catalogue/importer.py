@@ -3,6 +3,7 @@ a stored version back as a spec (to compare versions). One transaction: all or n
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +23,28 @@ from hygie.web.catalogue.models import (
 from hygie.web.search.index import reindex_version
 
 BATCH = 5000
+# What `hygie.web.validators.single_line` refuses (control characters, line and paragraph
+# separators, direction overrides), as one pattern: 400,000 SNDS labels go through it.
+NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def _line(text: str) -> str:
+    """A text for a single-line field: line breaks, tabs, other control characters and direction
+    overrides become one space (a title broken over two lines in a descriptor stays readable)."""
+    return NOT_IN_A_LINE.sub(" ", text).strip() if text else text
+
+
+def _bad_names(spec: VersionSpec) -> list[tuple[str, str]]:
+    """Names (identifiers that pages, links and keys use) holding what no line may hold: refused,
+    since changing them would change what they name."""
+    message = "a name must be a single line of text (no line break, control or direction character)"
+    places = [(f"table {t.name!r}", t.name) for t in spec.tables]
+    places += [(f"{t.name}.{v.name!r}", v.name) for t in spec.tables for v in t.variables]
+    places += [(f"{t.name} foreign key", r.ref_table) for t in spec.tables for r in t.relations]
+    for n in spec.nomenclatures:
+        places += [(f"nomenclature {n.name!r}", value)
+                   for value in (n.name, n.code_column, n.label_column)]
+    return [(where, message) for where, value in places if NOT_IN_A_LINE.search(value or "")]
 
 
 def import_version(dataset: Dataset, spec: VersionSpec, *, user: Any = None, label: str = "",
@@ -29,19 +52,24 @@ def import_version(dataset: Dataset, spec: VersionSpec, *, user: Any = None, lab
                    origin: str = "") -> DatasetVersion:
     """Add `spec` as the dataset's next version. Code lists not yet known to the dataset are
     added with their codes; a variable naming a list that neither the spec nor the dataset has is
-    an error, as is any other problem `VersionSpec.check` finds. Nothing is written on error."""
+    an error, as is any other problem `VersionSpec.check` finds, or a name that is not a single
+    line. Other single-line texts (titles, labels, products) are cleaned. Nothing is written on
+    error."""
     known = set(dataset.nomenclatures.values_list("name", flat=True))
     spec.check(origin, known_nomenclatures=known)
+    if problems := _bad_names(spec):
+        raise SpecError(problems, origin)
     with transaction.atomic():
         # Lock the dataset row so two imports cannot take the same version number.
         Dataset.objects.select_for_update().filter(pk=dataset.pk).first()
         last = dataset.versions.order_by("-number").values_list("number", flat=True).first()
         version = DatasetVersion.objects.create(
-            dataset=dataset, number=(last or 0) + 1, label=label, status=status,
-            change_note=change_note, source=spec.source, first_year=spec.first_year,
+            dataset=dataset, number=(last or 0) + 1, label=_line(label), status=status,
+            change_note=change_note, source=_line(spec.source), first_year=spec.first_year,
             last_year=spec.last_year, created_by=user if getattr(user, "pk", None) else None)
         lists = _nomenclatures(dataset, spec, known)
         _tables(version, spec, lists)
+        _carry(version, spec, lists)
         record("catalogue.version_imported", version, actor=user, source=spec.source,
                tables=len(spec.tables), origin=origin)
         reindex_version(version)
@@ -53,7 +81,7 @@ def _nomenclatures(dataset: Dataset, spec: VersionSpec, known: set[str]) -> dict
         if nom.name in known:
             continue
         row = Nomenclature.objects.create(
-            dataset=dataset, name=nom.name, title=nom.title, source=nom.source,
+            dataset=dataset, name=nom.name, title=_line(nom.title), source=_line(nom.source),
             code_column=nom.code_column, label_column=nom.label_column, columns=list(nom.columns))
         codes = []
         for i, values in enumerate(nom.rows()):
@@ -63,8 +91,9 @@ def _nomenclatures(dataset: Dataset, spec: VersionSpec, known: set[str]) -> dict
             code = (values[nom.code_column] or "").strip()  # "" is a code (e.g. undetermined)
             extra = {k: v for k, v in values.items()
                      if k not in (nom.code_column, nom.label_column) and v}
-            codes.append(Code(nomenclature=row, code=code[:100],
-                              label=values.get(nom.label_column, "") if nom.label_column else "",
+            codes.append(Code(nomenclature=row, code=_line(code)[:100],
+                              label=_line(values.get(nom.label_column) or "")
+                              if nom.label_column else "",
                               extra=extra))
             if len(codes) >= BATCH:
                 Code.objects.bulk_create(codes)
@@ -73,11 +102,23 @@ def _nomenclatures(dataset: Dataset, spec: VersionSpec, known: set[str]) -> dict
     return {n.name: n for n in dataset.nomenclatures.all()}
 
 
+def _carry(version: DatasetVersion, spec: VersionSpec, lists: dict[str, Nomenclature]) -> None:
+    """Tie the version to the code lists it has: those it brings or names (new or already known)
+    and those its variables use. A list is seen through these versions only (`access`)."""
+    names = {n.name for n in spec.nomenclatures}
+    names |= {v.nomenclature for t in spec.tables for v in t.variables if v.nomenclature}
+    through = Nomenclature.versions.through
+    through.objects.bulk_create([through(nomenclature_id=lists[name].pk,
+                                         datasetversion_id=version.pk)
+                                 for name in sorted(names) if name in lists], batch_size=BATCH)
+
+
 def _tables(version: DatasetVersion, spec: VersionSpec, lists: dict[str, Nomenclature]) -> None:
     tables = Table.objects.bulk_create([
-        Table(version=version, name=t.name, title_fr=t.title_fr, title_en=t.title_en,
-              description_fr=t.description_fr, description_en=t.description_en,
-              product=t.product, primary_key=list(t.primary_key), position=i)
+        Table(version=version, name=t.name, title_fr=_line(t.title_fr),
+              title_en=_line(t.title_en), description_fr=t.description_fr,
+              description_en=t.description_en, product=_line(t.product),
+              primary_key=list(t.primary_key), position=i)
         for i, t in enumerate(spec.tables)])
     by_name = {t.name: t for t in Table.objects.filter(version=version)}
     variables, relations = [], []

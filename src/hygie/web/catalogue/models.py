@@ -3,17 +3,23 @@
 A dataset is described version by version. A version goes draft -> in review -> published
 (`Status`); the public sees published versions only, and the latest published one by default.
 Tables, variables and foreign keys belong to a version, so a new version can be compared with the
-previous one (`hygie.catalogue.diff`). Code lists (nomenclatures) belong to the dataset and are
-shared by its versions.
+previous one (`hygie.catalogue.diff`). Code lists (nomenclatures) are stored once per dataset and
+shared by its versions, but each list is tied to the versions that carry it (`Nomenclature.versions`:
+those whose description brought it or uses it), so that a list is seen exactly when one of those
+versions is (`catalogue.access`): a draft's new list stays as hidden as the draft.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from hygie.web.validators import single_line
 
 
 def localised(obj: object, field: str) -> str:
@@ -25,9 +31,15 @@ def localised(obj: object, field: str) -> str:
     return str(getattr(obj, f"{field}_fr", ""))
 
 
+def single_line_items(value: object) -> None:
+    """Each word of a list (keywords) is a single line of text."""
+    for item in value if isinstance(value, list) else []:
+        single_line(item)
+
+
 class DataHolder(models.Model):
     slug = models.SlugField(_("identifier"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[single_line])
     url = models.URLField(_("web site"), blank=True)
     email = models.EmailField(_("contact e-mail"), blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
@@ -91,19 +103,22 @@ class Dataset(models.Model):
     slug = models.SlugField(_("identifier"), max_length=80, unique=True)
     holder = models.ForeignKey(DataHolder, on_delete=models.PROTECT, related_name="datasets",
                                verbose_name=_("data holder"))
-    title_fr = models.CharField(_("title (French)"), max_length=300)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    title_fr = models.CharField(_("title (French)"), max_length=300, validators=[single_line])
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True,
+                                validators=[single_line])
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     health_categories = models.JSONField(_("health categories"), default=list, blank=True)
-    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True,
+                                validators=[single_line_items])
     population_coverage_fr = models.TextField(_("population covered (French)"), blank=True)
     population_coverage_en = models.TextField(_("population covered (English)"), blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)  # the national law, as text
     gdpr_bases = models.JSONField(_("GDPR legal bases"), default=list, blank=True)
-    retention = models.CharField(_("retention period"), max_length=200, blank=True)
+    retention = models.CharField(_("retention period"), max_length=200, blank=True,
+                                 validators=[single_line])
     access_body = models.CharField(_("access body"), max_length=200, blank=True,
-                                   default="Health Data Hub")
+                                   default="Health Data Hub", validators=[single_line])
     licence = models.URLField(_("licence"), blank=True)
     landing_page = models.URLField(_("landing page"), blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
@@ -146,13 +161,14 @@ class Status(models.TextChoices):
 class DatasetVersion(models.Model):
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
-    label = models.CharField(_("label"), max_length=100, blank=True)
+    label = models.CharField(_("label"), max_length=100, blank=True, validators=[single_line])
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.DRAFT, db_index=True)
     change_note = models.TextField(_("what changed"), blank=True)
     first_year = models.PositiveIntegerField(_("first year"), null=True, blank=True)
     last_year = models.PositiveIntegerField(_("last year"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=300, blank=True)  # e.g. schema-snds@fe17ef8
+    source = models.CharField(_("source"), max_length=300, blank=True,  # e.g. schema-snds@fe17ef8
+                              validators=[single_line])
     # A lake dataset attached to the version: its folder and manifest digest.
     lake_path = models.CharField(_("lake dataset"), max_length=500, blank=True)
     lake_manifest_sha256 = models.CharField(max_length=64, blank=True)
@@ -176,12 +192,17 @@ class DatasetVersion(models.Model):
 
 class Nomenclature(models.Model):
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="nomenclatures")
-    name = models.CharField(_("name"), max_length=100)
-    title = models.CharField(_("title"), max_length=300, blank=True)
-    source = models.CharField(_("source"), max_length=100, blank=True)  # ATIH, DREES, ...
-    code_column = models.CharField(max_length=100)
-    label_column = models.CharField(max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
+    title = models.CharField(_("title"), max_length=300, blank=True, validators=[single_line])
+    source = models.CharField(_("source"), max_length=100, blank=True,  # ATIH, DREES, ...
+                              validators=[single_line])
+    code_column = models.CharField(max_length=100, validators=[single_line])
+    label_column = models.CharField(max_length=100, blank=True, validators=[single_line])
     columns = models.JSONField(default=list)
+    # The versions whose description has the list (brought it, named it or uses it): who may see
+    # one of them may see the list; nobody else, even when the dataset has a published version.
+    versions = models.ManyToManyField(DatasetVersion, related_name="nomenclatures", blank=True,
+                                      verbose_name=_("versions"))
 
     class Meta:
         ordering = ["name"]
@@ -198,8 +219,8 @@ class Nomenclature(models.Model):
 
 class Code(models.Model):
     nomenclature = models.ForeignKey(Nomenclature, on_delete=models.CASCADE, related_name="codes")
-    code = models.CharField(_("code"), max_length=100)
-    label = models.TextField(_("label"), blank=True)
+    code = models.CharField(_("code"), max_length=100, validators=[single_line])
+    label = models.TextField(_("label"), blank=True, validators=[single_line])
     extra = models.JSONField(default=dict, blank=True)  # the list's other columns
 
     class Meta:
@@ -212,12 +233,15 @@ class Code(models.Model):
 
 class Table(models.Model):
     version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="tables")
-    name = models.CharField(_("name"), max_length=100)
-    title_fr = models.CharField(_("title (French)"), max_length=300, blank=True)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
+    title_fr = models.CharField(_("title (French)"), max_length=300, blank=True,
+                                validators=[single_line])
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True,
+                                validators=[single_line])
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    product = models.CharField(_("product"), max_length=100, blank=True, db_index=True)
+    product = models.CharField(_("product"), max_length=100, blank=True, db_index=True,
+                               validators=[single_line])
     primary_key = models.JSONField(_("primary key"), default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
 
@@ -240,7 +264,7 @@ class Table(models.Model):
 
 class Variable(models.Model):
     table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="variables")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
     type = models.CharField(_("type"), max_length=30)
     format = models.CharField(_("format"), max_length=50, blank=True)
     length = models.PositiveIntegerField(_("length"), null=True, blank=True)
@@ -274,7 +298,7 @@ class Relation(models.Model):
 
     table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="relations")
     fields = models.JSONField()
-    ref_table = models.CharField(max_length=100)
+    ref_table = models.CharField(max_length=100, validators=[single_line])
     ref_fields = models.JSONField()
 
     class Meta:
@@ -306,3 +330,13 @@ class Statistics(models.Model):
 
     def __str__(self) -> str:
         return f"statistics of {self.version} ({self.state})"
+
+    def released(self) -> dict[str, Any]:
+        """The figures to publish: a finished result whose counts went through the cell key, or
+        nothing (a result stored before that held exact counts, and is never shown)."""
+        from hygie.catalogue.stats import SECRECY
+
+        result = self.result if isinstance(self.result, dict) else {}
+        if self.state != self.State.DONE or result.get("secrecy") != SECRECY:
+            return {}
+        return result

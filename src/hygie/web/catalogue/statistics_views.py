@@ -98,9 +98,10 @@ def panel(version: DatasetVersion, editor: bool) -> Panel | None:
     out = Panel(state=stats.state, progress=stats.progress, step=step_label(stats.step),
                 error=stats.error if editor else "", finished=stats.finished,
                 can_compute=editor and bool(version.lake_path))
-    if stats.state == State.DONE and stats.result:
-        out.result = stats.result
-        _charts(out, stats.result)
+    released = stats.released()  # never a result of exact figures stored before the cell key
+    if released:
+        out.result = released
+        _charts(out, released)
     return out
 
 

@@ -115,6 +115,8 @@ def run_statistics(version_id: int, token: str,
     from hygie.catalogue.stats import compute
     from hygie.engine.lake import Dataset as LakeDataset
     from hygie.engine.lake import sha256_file
+    from hygie.pseudo.keys import load_secret
+    from hygie.sdc import CellKey
 
     mine = Statistics.objects.filter(_holding(token), version_id=version_id)
     if not mine.filter(state__in=[State.QUEUED, State.RUNNING]).update(
@@ -138,7 +140,9 @@ def run_statistics(version_id: int, token: str,
                 and sha256_file(lake.path / "manifest.json") != version.lake_manifest_sha256):
             raise NoLakeAttached(f"the lake dataset at {version.lake_path} changed after it was "
                                  "attached; attach it again")
-        result = compute(lake, progress)
+        # The cell key of feasibility counts: the same people give the same released figures
+        # wherever they are counted (docs/statistical-secrecy.md).
+        result = compute(lake, progress, cell_key=CellKey.from_secret(load_secret()))
     except Superseded:
         log.info("statistics job %s for version %s superseded", token, version_id)
         return "superseded"
@@ -167,7 +171,10 @@ def describe(exc: BaseException) -> str:
     """A failure as shown to editors: our own errors say what is wrong; others name their kind."""
     from hygie.catalogue.stats import StatsError
     from hygie.engine.lake import LakeError
+    from hygie.pseudo.keys import SecretError
 
+    if isinstance(exc, SecretError):  # its text never holds the secret
+        return f"statistics need the platform's secret for the cell key: {exc}"[:2000]
     if isinstance(exc, NoLakeAttached | StatsError | LakeError):
         return str(exc)[:2000]
     return f"{type(exc).__name__}: {exc}"[:2000]

@@ -10,8 +10,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from hygie.web.catalogue.access import can_edit, get_version, visible_versions
-from hygie.web.catalogue.models import Nomenclature, Status
+from hygie.web.catalogue.access import can_edit, get_nomenclature, get_version, visible_versions
+from hygie.web.catalogue.models import Status
 
 
 def dataset_list(request: HttpRequest) -> HttpResponse:
@@ -61,8 +61,7 @@ def table(request: HttpRequest, slug: str, number: int, name: str) -> HttpRespon
 
 
 def nomenclature(request: HttpRequest, slug: str, name: str) -> HttpResponse:
-    version = get_version(request.user, slug)
-    nom = get_object_or_404(Nomenclature, dataset=version.dataset, name=name)
+    nom, version = get_nomenclature(request.user, slug, name)
     page = Paginator(nom.codes.all(), 100).get_page(request.GET.get("page"))
     used_by = nom.variables.filter(table__version=version).select_related("table__version__dataset")
     return render(request, "catalogue/nomenclature.html", {

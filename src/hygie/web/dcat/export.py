@@ -8,11 +8,13 @@ a data holder `/catalogue/#holder-<slug>`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from django.urls import reverse
 
 from hygie.catalogue import dcat
+from hygie.sdc import THRESHOLD
 from hygie.web.catalogue.access import visible_versions
 from hygie.web.catalogue.models import DataHolder, DatasetVersion, Nomenclature, Statistics, Status
 
@@ -64,13 +66,19 @@ def access_body(name: str) -> dcat.Agent | None:
 
 
 def _figures(version: DatasetVersion) -> dcat.Figures:
+    """The version's released figures: counts perturbed by the cell key and rounded, as on its
+    page (`Statistics.released`); a count under the threshold is left out, never written."""
     try:
         stats = version.statistics
     except Statistics.DoesNotExist:
         return dcat.Figures()
-    if stats.state != Statistics.State.DONE:
-        return dcat.Figures()
-    return dcat.figures_from_statistics(stats.result if isinstance(stats.result, dict) else {})
+    figures = dcat.figures_from_statistics(stats.released())
+
+    def count(value: int | None) -> int | None:
+        return value if value is not None and value >= THRESHOLD else None
+
+    return replace(figures, records=count(figures.records),
+                   individuals=count(figures.individuals))
 
 
 def _nomenclatures(version: DatasetVersion) -> Iterable[str]:

@@ -8,6 +8,8 @@
 - `rebuild_index()`: everything (`hygie manage rebuild_search_index`).
 
 Visibility is not stored: a status change needs no re-indexing (calling it anyway is harmless).
+Code lists and codes are indexed per dataset; a search shows them through the versions carrying
+their list (`Nomenclature.versions`, see `query`).
 Codes go in with one INSERT ... SELECT per list, the rest with multi-row INSERTs, parameters
 only; the full-text part (FTS5 table or tsvector column) follows in the database itself. The
 SNDS (~420,000 rows) takes seconds.

@@ -9,8 +9,9 @@ One search runs three kinds of statement, all with parameters only:
 
 Who sees what: published versions for everyone, and the drafts and versions in review of the
 holders a user edits (`catalogue.access.visible_versions`); archived versions and published
-versions superseded by a newer published one are left out. Code lists and codes belong to the
-dataset and follow it, as the public code list pages do.
+versions superseded by a newer published one are left out. Code lists and codes are searched when
+one of the searched versions carries their list (`Nomenclature.versions`), as the code list pages
+show them: a list that came with a draft is not found through the dataset's published version.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ class Scope:
 
     versions: dict[int, DatasetVersion]
     datasets: dict[int, Dataset]
+    lists: set[int]  # code lists carried by the versions
     list_products: dict[int, set[str]]  # code list id -> products of the tables using it
     dataset_products: dict[int, set[str]]
     products: list[str]
@@ -120,6 +122,8 @@ class Scope:
                 published.add(v.dataset_id)
             versions[v.id] = v
         datasets = {v.dataset_id: v.dataset for v in versions.values()}
+        lists = set(Nomenclature.versions.through.objects.filter(
+            datasetversion_id__in=list(versions)).values_list("nomenclature_id", flat=True))
         list_products: dict[int, set[str]] = {}
         for nom_id, product in (Variable.objects.filter(table__version_id__in=list(versions),
                                                         nomenclature__isnull=False)
@@ -132,7 +136,7 @@ class Scope:
             if product:
                 dataset_products.setdefault(ds_id, set()).add(product)
         products = sorted({p for ps in dataset_products.values() for p in ps})
-        return cls(versions, datasets, list_products, dataset_products, products)
+        return cls(versions, datasets, lists, list_products, dataset_products, products)
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,8 @@ class _Rules:
 
     # -- Python: does a group pass?
     def visible(self, g: Group) -> bool:
+        if g.kind in LIST_KINDS:
+            return g.nomenclature_id in self.scope.lists
         if g.version_id is None:
             return g.dataset_id in self.visible_datasets
         return g.version_id in self.scope.versions
@@ -218,9 +224,18 @@ class _Rules:
             where.append(clause)
             params.extend(values)
 
+        # A row is seen through its version (tables, variables), its list's versions (lists and
+        # codes) or, for a dataset's own row, any of the dataset's versions.
         v_sql, v_params = _in("d.version_id", self.scope.versions)
         ds_sql, ds_params = _in("d.dataset_id", self.visible_datasets)
-        add(f"({v_sql} OR (d.version_id IS NULL AND {ds_sql}))", *v_params, *ds_params)
+        lk_sql, lk_params = _in("d.kind", LIST_KINDS)
+        through = Nomenclature.versions.through._meta
+        carried = (f"SELECT {connection.ops.quote_name('nomenclature_id')} FROM "
+                   f"{connection.ops.quote_name(through.db_table)} WHERE "
+                   + _in(connection.ops.quote_name("datasetversion_id"), self.scope.versions)[0])
+        add(f"({v_sql} OR (d.kind = %s AND {ds_sql}) "
+            f"OR ({lk_sql} AND d.nomenclature_id IN ({carried})))",
+            *v_params, str(Kind.DATASET), *ds_params, *lk_params, *v_params)
         if visibility_only:
             return " AND ".join(where), params
         f = self.f
