@@ -326,6 +326,25 @@ def test_import_dcat_creates_drafts_once(ext, tmp_path, client):
 
 
 @pytest.mark.django_db
+def test_imported_titles_and_names_are_kept_on_one_line(tmp_path):
+    """Another portal's RDF may put a line break in a title (which would then open a line of the
+    title's choosing in a notification's body): stored on one line, like every single-line field."""
+    text = FOREIGN.read_text(encoding="utf-8").replace(
+        '"Registre des cancers, incidence 2010-2020"@fr',
+        '"""URGENT\nhttps://evil.example/login \u202eRegistre"""@fr').replace(
+        '"Registre général des cancers (exemple)"@fr', '"Registre\\tgénéral\\r\\ndes cancers"@fr')
+    path = tmp_path / "catalogue.ttl"
+    path.write_text(text, encoding="utf-8")
+    call_command("import_dcat", str(path))
+    registry = ImportedDataset.objects.get(
+        iri="https://portail.example.org/datasets/registre-cancers").dataset
+    assert registry.title_fr == "URGENT https://evil.example/login Registre"
+    assert registry.holder.name == "Registre général des cancers"
+    registry.full_clean()  # what the edit form and the admin check
+    registry.holder.full_clean()
+
+
+@pytest.mark.django_db
 def test_a_changed_catalogue_updates_its_drafts_but_not_published_entries(tmp_path):
     call_command("import_dcat", str(FOREIGN))
     text = FOREIGN.read_text(encoding="utf-8")

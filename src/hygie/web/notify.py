@@ -34,7 +34,7 @@ from django.utils import translation
 from django_tasks import task
 
 from hygie.web.accounts.models import Role
-from hygie.web.validators import forbidden_in_line
+from hygie.web.validators import forbidden_in_line, one_line
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("fr", "en")
@@ -42,12 +42,7 @@ LANGUAGES = ("fr", "en")
 register = templates.Library()  # the `notify` template library (settings.TEMPLATES)
 
 
-@register.filter
-def one_line(value: object) -> str:
-    """`value` as text on one line: runs of whitespace, line breaks included, become one space;
-    other control characters and direction overrides are dropped."""
-    text = " ".join(str(value).split())
-    return "".join(char for char in text if forbidden_in_line(char) is None)
+register.filter("one_line", one_line)  # {% load notify %} in the mail templates
 
 
 def holder_editors(holder_id: int) -> QuerySet[Any]:

@@ -3,7 +3,6 @@ a stored version back as a spec (to compare versions). One transaction: all or n
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db import transaction
@@ -21,17 +20,15 @@ from hygie.web.catalogue.models import (
     Variable,
 )
 from hygie.web.search.index import reindex_version
+from hygie.web.validators import forbidden_in_line, one_line
 
 BATCH = 5000
-# What `hygie.web.validators.single_line` refuses (control characters, line and paragraph
-# separators, direction overrides), as one pattern: 400,000 SNDS labels go through it.
-NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 
 
 def _line(text: str) -> str:
-    """A text for a single-line field: line breaks, tabs, other control characters and direction
-    overrides become one space (a title broken over two lines in a descriptor stays readable)."""
-    return NOT_IN_A_LINE.sub(" ", text).strip() if text else text
+    """A text for a single-line field (a title broken over two lines in a descriptor stays
+    readable, on one line)."""
+    return one_line(text) if text else text
 
 
 def _bad_names(spec: VersionSpec) -> list[tuple[str, str]]:
@@ -44,7 +41,7 @@ def _bad_names(spec: VersionSpec) -> list[tuple[str, str]]:
     for n in spec.nomenclatures:
         places += [(f"nomenclature {n.name!r}", value)
                    for value in (n.name, n.code_column, n.label_column)]
-    return [(where, message) for where, value in places if NOT_IN_A_LINE.search(value or "")]
+    return [(where, message) for where, value in places if forbidden_in_line(value or "")]
 
 
 def import_version(dataset: Dataset, spec: VersionSpec, *, user: Any = None, label: str = "",

@@ -23,6 +23,7 @@ from hygie.catalogue.dcat_import import DcatImportError, ForeignDataset, Foreign
 from hygie.web.audit.record import record
 from hygie.web.catalogue.models import DataHolder, Dataset, DatasetVersion, Status
 from hygie.web.dcat.models import ImportedDataset, ImportedHolder
+from hygie.web.validators import one_line
 
 
 @dataclass
@@ -40,10 +41,13 @@ class ImportReport:
 
 
 def _fields(fd: ForeignDataset) -> dict[str, Any]:
-    return {"title_fr": fd.title["fr"], "title_en": fd.title.get("en", ""),
+    """The dataset's fields; single-line texts put on one line (another portal's RDF may hold
+    line breaks anywhere, and refusing the whole catalogue for it would help nobody)."""
+    return {"title_fr": one_line(fd.title["fr"]), "title_en": one_line(fd.title.get("en", "")),
             "description_fr": fd.description.get("fr", ""),
             "description_en": fd.description.get("en", ""),
-            "keywords": list(fd.keywords), "health_categories": list(fd.health_categories),
+            "keywords": [one_line(k) for k in fd.keywords],
+            "health_categories": list(fd.health_categories),
             "population_coverage_fr": fd.population_coverage.get("fr", ""),
             "population_coverage_en": fd.population_coverage.get("en", ""),
             "gdpr_bases": list(fd.gdpr_bases), "landing_page": fd.landing_page}
@@ -88,10 +92,11 @@ def _holder(publisher: ForeignPublisher, report: ImportReport, user: Any, source
     if link is not None:
         return link.holder
     # A publisher already in the catalogue under the same name is the same organisation.
-    holder = DataHolder.objects.filter(name__iexact=publisher.name).order_by("pk").first()
+    name = one_line(publisher.name)
+    holder = DataHolder.objects.filter(name__iexact=name).order_by("pk").first()
     if holder is None:
         holder = DataHolder.objects.create(
-            slug=_unique_slug(DataHolder, publisher.name, "holder"), name=publisher.name,
+            slug=_unique_slug(DataHolder, name, "holder"), name=name,
             url=publisher.homepage if len(publisher.homepage) <= 200 else "",
             email=publisher.email)
         report.holders.append(holder.slug)
