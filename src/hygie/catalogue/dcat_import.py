@@ -38,7 +38,7 @@ from hygie.catalogue.dcat import (
     HYGIE_CATEGORIES,
     RDF,
 )
-from hygie.catalogue.frictionless import too_deep
+from hygie.nesting import too_deep
 
 SDO = ("http://schema.org/", "https://schema.org/")  # DCAT-AP 1 and 2 dated periods with schema.org
 

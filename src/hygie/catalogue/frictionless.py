@@ -36,6 +36,7 @@ from hygie.catalogue.spec import (
     VariableSpec,
     VersionSpec,
 )
+from hygie.nesting import too_deep
 
 # The catalogue stores names in columns of these widths (hygie.web.catalogue.models).
 NAME_MAX = 100
@@ -88,19 +89,6 @@ def load_json(data: bytes | str) -> Any:
                         ) from None
 
 
-def too_deep(node: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether lists and objects nest more than `limit` levels (walked without recursion)."""
-    stack = [(node, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, Mapping | list):
-            if depth > limit:
-                return True
-            stack.extend((child, depth + 1)
-                         for child in (item.values() if isinstance(item, Mapping) else item))
-    return False
-
-
 def _bounded(problems: Problems) -> Problems:
     """At most PROBLEMS_MAX problems of at most MESSAGE_MAX characters each."""
     def cut(text: str) -> str:
@@ -123,7 +111,7 @@ def parse_descriptor(data: bytes | str | Mapping[str, Any], *, name: str = "",
     if language not in ("fr", "en"):
         raise ValueError(f"language must be 'fr' or 'en', not {language!r}")
     descriptor = load_json(data) if isinstance(data, bytes | str) else data
-    if too_deep(descriptor):
+    if too_deep(descriptor, MAX_DEPTH):
         raise SpecError([("file", f"nested more than {MAX_DEPTH} levels deep")], origin)
     if not isinstance(descriptor, Mapping):
         raise SpecError([("descriptor", f"a JSON object is expected, not {_kind(descriptor)}")],

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from hygie.nesting import excess
+
 if TYPE_CHECKING:
     from hygie.cohorts.model import Cohort
 
@@ -79,20 +81,8 @@ def check_yaml(text: str) -> str | None:
 
 
 def check_data(data: Any) -> str | None:
-    """The same shape check on data already loaded (JSON), walked without recursion."""
-    nodes = 0
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        nodes += 1
-        if nodes > MAX_NODES:
-            return f"more than {MAX_NODES:,} values"
-        if isinstance(value, dict | list):
-            if depth > MAX_DEPTH:
-                return f"nested more than {MAX_DEPTH} levels deep"
-            children = value.values() if isinstance(value, dict) else value
-            stack.extend((child, depth + 1) for child in children)
-    return None
+    """The same shape check on data already loaded (JSON, or YAML with its aliases)."""
+    return excess(data, depth=MAX_DEPTH, values=MAX_NODES)
 
 
 @dataclass(frozen=True)

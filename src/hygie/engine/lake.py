@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hygie import __version__
+from hygie.nesting import too_deep
 
 if TYPE_CHECKING:
     import duckdb
@@ -156,7 +157,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise CorruptDataset(f"{mpath}: unreadable manifest ({exc.strerror})") from None
     if len(raw) > MANIFEST_MAX_BYTES:
         raise CorruptDataset(f"{mpath}: larger than {MANIFEST_MAX_BYTES:,} bytes")
-    too_deep = CorruptDataset(f"{mpath}: nested more than {MANIFEST_MAX_DEPTH} levels deep")
+    deep = CorruptDataset(f"{mpath}: nested more than {MANIFEST_MAX_DEPTH} levels deep")
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -165,11 +166,11 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise CorruptDataset(f"{mpath}: unreadable manifest ({exc.msg}, line {exc.lineno}, "
                              f"column {exc.colno})") from None
     except RecursionError:
-        raise too_deep from None
+        raise deep from None
     except ValueError:  # e.g. an integer of over 4,300 digits
         raise CorruptDataset(f"{mpath}: unreadable manifest") from None
-    if _deeper_than(manifest, MANIFEST_MAX_DEPTH):  # copied into later manifests, re-encoded
-        raise too_deep
+    if too_deep(manifest, MANIFEST_MAX_DEPTH):  # copied into later manifests, re-encoded
+        raise deep
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
             or not isinstance(manifest.get("tables"), dict):
         raise CorruptDataset(f"{mpath}: not a {FORMAT} manifest")
@@ -179,19 +180,6 @@ def read_manifest(folder: Path) -> dict[str, Any]:
             raise CorruptDataset(f"{mpath}: table {str(table)[:100]!r} lists malformed files "
                                  "(each needs a path inside the folder, rows, bytes, sha256)")
     return manifest
-
-
-def _deeper_than(node: Any, limit: int) -> bool:
-    """Whether lists and dicts nest more than `limit` levels (walked without recursion)."""
-    stack = [(node, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > limit:
-                return True
-            stack.extend((child, depth + 1)
-                         for child in (item.values() if isinstance(item, dict) else item))
-    return False
 
 
 def _good_entry(entry: Any) -> bool:
