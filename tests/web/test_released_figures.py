@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from hygie.engine.lake import Dataset, DatasetWriter, write_parquet
 from hygie.pseudo.keys import Secret
 from hygie.sdc import KEY_MODULUS, THRESHOLD, CellKey, cell_key_of
 from tests.web.helpers import run_jobs
+from tests.web.test_statistics import counts_of
 
 SECRET_HEX = "5a" * 32
 HEALTH = "http://healthdataportal.eu/ns/health#"
@@ -183,21 +183,8 @@ def test_figures_stored_before_the_cell_key_are_neither_shown_nor_exported(db, c
 # --- no figure from 1 to 10, as a property ----------------------------------------------------------
 
 
-def released_counts(result: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    yield "records", result["records"]
-    yield "individuals", result["individuals"]
-    for y in result["years"]:
-        yield f"years.{y['year']}.people", y["people"]
-        yield f"years.{y['year']}.records", y["records"]
-    for c in result["age_pyramid"]:
-        yield f"pyramid.{c['band']}.{c['sex']}", c["people"]
-    for system, top in result["top_codes"].items():
-        for t in top:
-            yield f"top.{system}.{t['code']}", t["people"]
-
-
 def assert_released(exact: ExactFigures | None, result: dict[str, Any]) -> None:
-    for where, value in released_counts(result):
+    for where, value in counts_of(result):
         assert value is None or (isinstance(value, int) and value >= THRESHOLD
                                  and value % 5 == 0), (where, value)
 
