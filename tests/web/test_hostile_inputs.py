@@ -273,6 +273,25 @@ def test_enquiries(clients, subject, body):
                                    {"subject": subject, "body": body}))
 
 
+def test_a_nul_character_is_refused_before_any_view(clients):
+    """`?dataset=%00` reached a lookup that PostgreSQL refuses (a 500 there; found by
+    test_enquiries on PostgreSQL): a NUL anywhere in the address, query, form or JSON is a 400."""
+    applicant = clients["applicant"]
+    for response in (
+            applicant.get("/feasibility/enquiries/new?dataset=%00"),
+            applicant.get("/catalogue/search/?q=a%00b"),
+            applicant.get("/api/catalogue/search?q=%00"),
+            applicant.generic("POST", "/feasibility/enquiries/new?dataset=snds",
+                              "subject=a%00&body=b",
+                              content_type="application/x-www-form-urlencoded"),
+            applicant.post("/api/feasibility/cohorts", {"name": "a\x00", "dataset": "snds",
+                                                        "definition": "x"},
+                           content_type="application/json")):
+        assert response.status_code == 400, response.content[:300]
+        assert b"NUL" in response.content
+    assert applicant.get("/feasibility/enquiries/new?dataset=snds").status_code == 200
+
+
 # --- accounts -------------------------------------------------------------------------------------
 
 @settings(max_examples=10, deadline=None, derandomize=True,
