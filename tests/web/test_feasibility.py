@@ -649,6 +649,27 @@ def test_a_count_job_is_stopped_past_its_time_and_memory(with_lake, lake, counti
         counting.count(cohort, str(lake), secret, register)
 
 
+def test_a_count_ends_itself_when_its_worker_is_gone(tmp_path, counting_env):
+    """Should the worker die without killing its child (SIGKILL), the child still stops after its
+    time: here it blocks reading a manifest that is a named pipe, and nobody kills it."""
+    import multiprocessing
+    import os
+    import signal
+
+    lake_dir = tmp_path / "stuck"
+    lake_dir.mkdir()
+    os.mkfifo(lake_dir / "manifest.json")
+    receive, send = multiprocessing.get_context("spawn").Pipe(duplex=False)
+    child = multiprocessing.get_context("spawn").Process(
+        target=counting._count_in_child,
+        args=(send, Cohort.from_yaml(T2D), str(lake_dir), Secret(bytes.fromhex(SECRET_HEX)),
+              str(counting_env), {}, counting.JobLimits(seconds=0.5)))
+    child.start()
+    child.join(30)
+    assert child.exitcode == -signal.SIGALRM  # 0.5 s, rounded up, and 5 s of grace
+    assert not receive.poll(0)
+
+
 ATTACK = """name: attack_{i}
 title: averaging
 period: {{start: 2019-01-01, end: 2022-12-31}}

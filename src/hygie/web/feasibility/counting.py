@@ -11,8 +11,10 @@ applicant's definition cannot stall or exhaust the worker that serves everyone e
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
+import signal
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -119,8 +121,7 @@ def count_limited(cohort: Cohort, lake_path: str, secret: Secret, register: Oppo
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_count_in_child, daemon=True, args=(
-        send, cohort, lake_path, secret, str(register.path), dict(library or {}),
-        limits.memory_mb))
+        send, cohort, lake_path, secret, str(register.path), dict(library or {}), limits))
     child.start()
     send.close()  # the child holds the only writing end: EOF when it ends
     deadline = time.monotonic() + limits.seconds
@@ -154,7 +155,11 @@ def _resident_mb(pid: int | None) -> float:
 
 
 def _count_in_child(send: Connection, cohort: Cohort, lake_path: str, secret: Secret,
-                    register_path: str, library: dict[str, Cohort], memory_mb: int) -> None:
+                    register_path: str, library: dict[str, Cohort], limits: JobLimits) -> None:
+    # Its own end too, should the worker die without killing it (SIGKILL, a crash): SIGALRM's
+    # default action ends the process.
+    signal.alarm(math.ceil(limits.seconds) + 5)
+    memory_mb = limits.memory_mb
     outcome: tuple[Any, ...]
     try:
         marks = count(cohort, lake_path, secret, OppositionRegister(Path(register_path)), library,
