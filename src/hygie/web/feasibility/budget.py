@@ -32,7 +32,7 @@ from hygie.cohorts.model import Cohort
 from hygie.web.feasibility.models import CountCharge
 
 DAY = timedelta(hours=24)
-REFUSALS = ("budget_day", "budget_total", "variants")  # the codes `refusal` gives
+REFUSALS = ("budget_day", "budget_total", "variants")  # the codes `take` gives
 
 
 def _digest(data: Any) -> str:
@@ -86,9 +86,10 @@ def standing(user: Any) -> Standing:
                     used_total=charges.count(), total=settings.HYGIE_COUNT_BUDGET_TOTAL)
 
 
-def refusal(user: Any, cohort: Cohort) -> str | None:
-    """Why a new count would pass the budget ("budget_day", "budget_total", "variants"), or
-    None. Callers hold a lock on the user's row, so two requests cannot both take the last."""
+def take(user: Any, cohort: Cohort, saved: Any) -> str | None:
+    """Charge a count of `cohort` (the definition of `saved`) to the user's budget, or say why
+    it would pass the budget ("budget_day", "budget_total", "variants") and charge nothing.
+    Callers hold a lock on the user's row, so two requests cannot both take the last count."""
     now = standing(user)
     if now.used_total >= now.total:
         return "budget_total"
@@ -99,10 +100,6 @@ def refusal(user: Any, cohort: Cohort) -> str | None:
                .values_list("variant", flat=True))
     if variant not in seen and len(seen) >= settings.HYGIE_COUNT_VARIANTS:
         return "variants"
+    CountCharge.objects.create(owner=user, cohort=saved, dataset_id=saved.dataset_id,
+                               shape=shape, variant=variant)
     return None
-
-
-def charge(user: Any, cohort: Cohort, saved: Any) -> CountCharge:
-    shape, variant = fingerprints(cohort)
-    return CountCharge.objects.create(owner=user, cohort=saved, dataset_id=saved.dataset_id,
-                                      shape=shape, variant=variant)

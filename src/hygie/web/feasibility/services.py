@@ -68,28 +68,27 @@ def delete_cohort(cohort: SavedCohort, *, request: Any = None) -> None:
         cohort.delete()
 
 
-def _refusal(owner: Any, cohort: SavedCohort) -> tuple[dict[str, str], Cohort | None]:
-    """Why a count of `cohort` cannot start now ({"code": ..., "detail": ...}, or {}), and its
-    definition loaded."""
+def _refusal(cohort: SavedCohort) -> tuple[dict[str, str], Cohort | None, Any]:
+    """Why a count of `cohort` cannot run ({"code": ..., "detail": ...}, or {}), its definition
+    loaded and the version it would count."""
     from hygie.cohorts.model import DefinitionError
     from hygie.pseudo.keys import SecretError, load_secret
 
+    version = cohort.dataset.published_version()
     try:
         loaded = definitions.load(cohort.definition)
     except DefinitionError as exc:  # saved under other limits, say
         return {"code": "definition", "detail": "; ".join(
-            f"{place}: {message}" for place, message in exc.problems)}, None
-    version = cohort.dataset.published_version()
+            f"{place}: {message}" for place, message in exc.problems)}, None, version
     if version is None:
-        return {"code": "no_published_version"}, loaded
+        return {"code": "no_published_version"}, loaded, version
     if not version.lake_path:
-        return {"code": "no_lake"}, loaded
+        return {"code": "no_lake"}, loaded, version
     try:
         load_secret()
     except SecretError:
-        return {"code": "no_secret"}, loaded
-    refused = budget.refusal(owner, loaded)
-    return ({"code": refused} if refused else {}), loaded
+        return {"code": "no_secret"}, loaded, version
+    return {}, loaded, version
 
 
 def request_count(cohort: SavedCohort, *, request: Any = None) -> SavedCohort:
@@ -109,22 +108,23 @@ def request_count(cohort: SavedCohort, *, request: Any = None) -> SavedCohort:
             pk=cohort.pk)
         if cohort.counting and cohort.updated > timezone.now() - STALE_COUNT:
             return cohort  # already under way: one job is enough
-        error, loaded = _refusal(owner, cohort)
-        if error or loaded is None:
+        error, loaded, version = _refusal(cohort)
+        if not error and loaded is not None:
+            refused = budget.take(owner, loaded, cohort)
+            error = {"code": refused} if refused else {}
+        if error:
             cohort.count_state, cohort.count_error, cohort.count_task = (
                 CountState.FAILED, error, "")
             cohort.save(update_fields=["count_state", "count_error", "count_task", "updated"])
             record("feasibility.count_refused", cohort, actor=owner, request=request,
                    reason=error["code"])
             return cohort
-        budget.charge(owner, loaded, cohort)
         job = count_cohort.enqueue(cohort.pk)
         cohort.count_state, cohort.count_error, cohort.count_task = (
             CountState.QUEUED, {}, str(job.id))
         cohort.save(update_fields=["count_state", "count_error", "count_task", "updated"])
-        version = cohort.dataset.published_version()
         record("feasibility.count_requested", cohort, actor=owner, request=request,
-               job=str(job.id), version=version.number if version else None)
+               job=str(job.id), version=version.number)
     return cohort
 
 
