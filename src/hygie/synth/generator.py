@@ -94,6 +94,11 @@ def parse_years(text: str) -> tuple[int, int]:
     return a, b
 
 
+def newcomer_room(params: SynthParams) -> int:
+    """Numbers reserved per chunk for births and arrivals (about 1.4 % of people a year)."""
+    return params.chunk_size * (1 + len(params.years) // 20)
+
+
 def truth_path(out: Path) -> Path:
     return out.with_name(out.name + ".truth")
 
@@ -102,7 +107,11 @@ def _chunk(params: SynthParams, chunk: int, snds_dir: str, truth_dir: str) -> di
     rng = np.random.default_rng([params.seed, chunk])
     first = chunk * params.chunk_size
     gids = np.arange(first, min(first + params.chunk_size, params.patients), dtype=np.int64)
-    people = make_people(rng, gids, params.start, params.end)
+    # People born or arriving during the period are numbered after the initial population, in a
+    # range of their chunk's own.
+    room = newcomer_room(params)
+    people = make_people(rng, gids, params.start, params.end,
+                         next_gid=params.patients + chunk * room, max_extra=room)
     care = make_care(rng, people, params.start, params.end)
     ids = Identities(params.seed, people)
     tables = {**beneficiaries(ids, params.end), **dcir(rng, ids, care, chunk),

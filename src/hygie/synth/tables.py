@@ -12,20 +12,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from hygie.snds.persons import DCIR_KEYS
 from hygie.snds.schemas import TableSchema, load_schemas
 from hygie.synth import knowledge as K
-from hygie.synth.care import ACT_CODES, PANEL_KEYS, STAY_KEYS, Care
+from hygie.synth.care import STAY_KEYS, Care
 from hygie.synth.people import NEVER, People, hashed, pseudo_ids
-from hygie.synth.places import (
-    KIND_INDEX,
-    SPECIALTY_KIND,
-    geography,
-    hospitals,
-    provider_count,
-    provider_index,
-    providers,
-)
+from hygie.synth.places import geography, hospitals, providers
 
 EPOCH = dt.date(1970, 1, 1)
 # Salts of the identifier streams (see people.pseudo_ids).
@@ -163,7 +154,7 @@ def beneficiaries(ids: Identities, end: int) -> dict[str, pa.Table]:
     psa = ids.both.take(pa.array(rows + new * len(pe)))
     y, m = year_month(pe.birth[rows])
     death = pe.death[rows]
-    ins = np.maximum(pe.birth[rows], day_of(dt.date(2006, 1, 1)))
+    ins = np.maximum(pe.entry[rows], day_of(dt.date(2006, 1, 1)))
     ins = np.where(new, pe.nir_change[rows], ins)
     ben = build(s.table("IR_BEN_R"), len(rows), {
         "BEN_NIR_PSA": psa, "BEN_RNG_GEM": pe.rank[rows],
@@ -190,145 +181,17 @@ def beneficiaries(ids: Identities, end: int) -> dict[str, pa.Table]:
         "ORG_AFF_BEN": pick(geo.funds, pe.dept), "BEN_RES_DPT": pick(geo.departments, pe.dept),
         "BEN_RES_COM": pick(geo.communes, pe.commune), "BEN_TOP_CNS": 1,
         "ORG_CLE_NEW": pick(geo.funds, pe.dept),
-        "BEN_DTE_INS": dates(np.maximum(pe.birth, day_of(dt.date(2006, 1, 1)))),
+        "BEN_DTE_INS": dates(np.maximum(pe.entry, day_of(dt.date(2006, 1, 1)))),
         "BEN_DTE_MAJ": dates(np.minimum(pe.death, end)),
     })
     return {"IR_BEN_R": ben, "IR_IBA_R": iba}
 
 
 def dcir(rng: np.random.Generator, ids: Identities, care: Care, chunk: int) -> dict[str, pa.Table]:
-    """ER_PRS_F and its detail tables ER_PHA_F, ER_BIO_F, ER_CAM_F, joined on the nine keys."""
-    pe, geo, s = ids.people, geography(), load_schemas()
-    pha, lab, vis, act = care.pharmacy, care.lab, care.visit, care.act
-    kinds = np.concatenate([np.full(len(x["p"]), k) for k, x in enumerate((pha, lab, vis, act))])
-    src = np.concatenate([np.arange(len(x["p"])) for x in (pha, lab, vis, act)])
-    p = np.concatenate([x["p"] for x in (pha, lab, vis, act)])
-    day = np.concatenate([x["day"] for x in (pha, lab, vis, act)])
+    """ER_PRS_F and its detail tables, joined on the nine keys: see `hygie.synth.claims`."""
+    from hygie.synth.claims import dcir as claims  # claims builds on this module's helpers
 
-    # Data quality as in the real base: hospital outpatient care also reported "for information"
-    # (DPN_QLF = 71), and a few lines cancelled by a negative line then billed again.
-    n0 = len(p)
-    info = np.flatnonzero((kinds >= 1) & (rng.random(n0) < K.INFO_ONLY_SHARE))
-    fixed = np.flatnonzero((kinds != 1) & (rng.random(n0) < K.CORRECTION_SHARE))
-    base = np.concatenate([np.arange(n0), info, fixed, fixed])
-    sign = np.concatenate([np.ones(n0 + len(info), np.int8), -np.ones(len(fixed), np.int8),
-                           np.ones(len(fixed), np.int8)])
-    qualifier = np.concatenate([np.zeros(n0, np.int64), np.full(len(info), 71),
-                                np.zeros(2 * len(fixed), np.int64)])
-    delay = np.concatenate([rng.integers(1, 25, n0 + len(info)),
-                            rng.integers(30, 90, len(fixed)), rng.integers(35, 95, len(fixed))])
-    kinds, src, p, day = kinds[base], src[base], p[base], day[base]
-    n = len(base)
-
-    # Keys: one décompte per line; the chunk number is the emission order, so keys never clash.
-    trt = day + delay
-    ty, tm = year_month(trt)
-    dis = days_from_civil(ty + (tm == 12), tm % 12 + 1, 1)  # first day of the next month
-    keys = {
-        "DCT_ORD_NUM": np.arange(1, n + 1), "FLX_DIS_DTD": dates(dis), "FLX_EMT_NUM": 1,
-        "FLX_EMT_ORD": chunk + 1, "FLX_EMT_TYP": 1, "FLX_TRT_DTD": dates(trt),
-        "ORG_CLE_NUM": pick(geo.funds, pe.dept[p]), "PRS_ORD_NUM": 1, "REM_TYP_AFF": 1,
-    }
-
-    # Nature of benefit, executing and prescribing providers, amounts.
-    drug = np.where(kinds == 0, pha["drug"][np.where(kinds == 0, src, 0)] if len(pha["p"]) else 0,
-                    0)
-    rate_nature = {65: 3313, 100: 3311, 15: 3341}
-    drug_nature = np.array([rate_nature[d.rate] for d in K.DRUGS])
-    drug_price = np.array([d.price for d in K.DRUGS])
-    spe = np.zeros(n, np.int64)
-    spe[kinds == 2] = vis["specialty"][src[kinds == 2]]
-    spe[kinds == 3] = act["specialty"][src[kinds == 3]]
-    imaging = np.array([c.startswith(("Q", "Z", "A", "E")) for c in ACT_CODES])
-    nature = np.select(
-        [kinds == 0, kinds == 1, (kinds == 2) & (spe == K.GP), (kinds == 2) & (spe == K.NURSE),
-         (kinds == 2) & (spe == K.PHYSIOTHERAPIST), kinds == 2],
-        [drug_nature[drug], 3211, 1111, 3111, 3122, 1112],
-        np.where(imaging[act["act"][np.where(kinds == 3, src, 0)]] if len(act["p"]) else False,
-                 1351, 1352))
-    boxes = np.where(kinds == 0, pha["boxes"][np.where(kinds == 0, src, 0)]
-                     if len(pha["p"]) else 1, 1)
-    unit = np.select([kinds == 0, kinds == 1, (kinds == 2) & (spe == K.GP),
-                      (kinds == 2) & (spe == K.NURSE), (kinds == 2) & (spe == K.PHYSIOTHERAPIST),
-                      kinds == 2],
-                     [drug_price[drug], 18.9, 26.5, 15.5, 17.0, 30.0], 52.0)
-    amount = np.round(unit * boxes, 2) * sign
-    refund_rate = np.select([kinds == 0, kinds == 1], [np.array([d.rate for d in K.DRUGS])[drug],
-                                                        60], 70)
-    spe_kind = np.array([SPECIALTY_KIND.get(x, KIND_INDEX["gp"]) for x in range(1100)])
-    ex_kind = np.select([kinds == 0, kinds == 1],
-                        [KIND_INDEX["pharmacy"], KIND_INDEX["laboratory"]], spe_kind[spe])
-    counts = np.array([provider_count(k) for k in range(len(KIND_INDEX))])
-    ex_k = (hashed(7, 1, pe.gid[p]) % counts[ex_kind].astype(np.uint64)).astype(np.int64)
-    ex_k = np.where(ex_kind == KIND_INDEX["gp"], pe.gp[p], ex_k)
-    prov = providers()
-    executor = provider_index(pe.dept[p], ex_kind, ex_k)
-    prescriber = provider_index(pe.dept[p], KIND_INDEX["gp"], pe.gp[p])
-    # Outpatient care of public hospitals is reported for information with the establishment.
-    public = hospitals()["finess"][pe.dept[p] * (len(hospitals()["finess"]) // len(geo))]
-    etb = pa.array(np.char.zfill(public.astype(str), 9), pa.string(), mask=qualifier != 71)
-    etb = pa.compute.utf8_slice_codeunits(etb, 0, 8)
-    pid = prov["id"]
-    prs_cols = {
-        **keys, **person_columns(ids, p, day),
-        "EXE_SOI_DTD": dates(day), "EXE_SOI_DTF": dates(day),
-        "EXE_SOI_AMD": yyyymm(day), "EXE_SOI_AMF": yyyymm(day),
-        "PRS_NAT_REF": nature, "BSE_PRS_NAT": nature,
-        "PRS_ACT_QTE": (boxes * sign).astype(float), "PRS_ACT_NBR": sign.astype(float),
-        "PRS_ACT_CFT": 1.0, "BSE_REM_BSE": amount, "BSE_REM_PRU": unit,
-        "BSE_REM_MNT": np.round(amount * refund_rate / 100, 2), "PRS_PAI_MNT": amount,
-        "BSE_REM_SGN": np.where(sign > 0, 1, 2), "RGO_REM_TAU": refund_rate.astype(float),
-        "DPN_QLF": qualifier, "PRS_DPN_QLP": qualifier,
-        # Consultations are not prescribed: no prescriber, as in the real base.
-        "PFS_EXE_NUM": pick(pid, executor),
-        "PFS_PRE_NUM": pa.array(pid[prescriber], pa.string(), mask=kinds == 2),
-        "PRS_MTT_NUM": pick(pid, prescriber), "ETB_PRE_FIN": etb,
-        "PSE_SPE_COD": prov["specialty"][executor], "PSE_ACT_NAT": prov["activity"][executor],
-        "PSE_CNV_COD": 1, "PSE_STJ_COD": 51, "PSP_SPE_COD": K.GP,
-        "EXO_MTF": 0, "EXE_LIE_COD": 0, "PRS_PPU_SEC": 2,
-        "ORG_CLE_NEW": pick(geo.funds, pe.dept[p]), "PRS_REJ_TOP": 0,
-        "BEN_QAF_COD": 10,
-    }
-    out = {"ER_PRS_F": build(s.table("ER_PRS_F"), n, prs_cols)}
-    keys_of = {k: out["ER_PRS_F"].column(k) for k in DCIR_KEYS}
-
-    def detail(rows: np.ndarray) -> dict[str, Any]:
-        sel = pa.array(rows)
-        d = {k: v.take(sel) for k, v in keys_of.items()}
-        d["ORG_CLE_NEW"] = out["ER_PRS_F"].column("ORG_CLE_NEW").take(sel)
-        return d
-
-    r = np.flatnonzero(kinds == 0)
-    dr = drug[r]
-    out["ER_PHA_F"] = build(s.table("ER_PHA_F"), len(r), {
-        **detail(r), "PHA_PRS_C13": np.array([K.cip13(i) for i in range(len(K.DRUGS))])[dr],
-        "PHA_PRS_IDE": np.array([K.cip7(i) for i in range(len(K.DRUGS))])[dr],
-        "PHA_ACT_QSN": (boxes * sign)[r], "PHA_ACT_PRU": drug_price[dr], "PHA_ORD_NUM": 1,
-        "PHA_DEC_QSU": (boxes * sign)[r],
-    })
-
-    # Lab: one billed line per visit, one ER_BIO_F line per test of the panel.
-    r = np.flatnonzero(kinds == 1)
-    panels = [K.LAB_PANELS[k] for k in PANEL_KEYS]
-    size = np.array([len(x) for x in panels])
-    panel = lab["panel"][src[r]] if len(r) else np.zeros(0, np.int64)
-    reps = np.repeat(r, size[panel])
-    seq = np.arange(len(reps)) - np.repeat(np.cumsum(size[panel]) - size[panel], size[panel])
-    flat = np.array([c for x in panels for c in x] + [0])
-    offset = np.concatenate([[0], np.cumsum(size)[:-1]])
-    codes = flat[np.repeat(offset[panel], size[panel]) + seq]
-    out["ER_BIO_F"] = build(s.table("ER_BIO_F"), len(reps), {
-        **detail(reps), "BIO_PRS_IDE": codes, "BIO_ACT_QSN": sign[reps].astype(np.int64),
-        "BIO_ORD_NUM": seq + 1,
-    })
-
-    r = np.flatnonzero(kinds == 3)
-    acts = act["act"][src[r]] if len(r) else np.zeros(0, np.int64)
-    out["ER_CAM_F"] = build(s.table("ER_CAM_F"), len(r), {
-        **detail(r), "CAM_PRS_IDE": pick(ACT_CODES, acts), "CAM_ORD_NUM": 1,
-        "CAM_ACT_PRU": unit[r], "CAM_REM_BSE": amount[r], "CAM_ACT_COD": "1",
-    })
-    return out
+    return claims(rng, ids, care, chunk)
 
 
 def pmsi(rng: np.random.Generator, ids: Identities, care: Care, chunk: int,
@@ -342,6 +205,8 @@ def pmsi(rng: np.random.Generator, ids: Identities, care: Care, chunk: int,
     lo = np.array([t.los[0] for t in types])[kind]
     hi = np.array([t.los[1] for t in types])[kind]
     los = lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64)
+    los = np.where(rng.random(n) < np.array([t.day_case for t in types])[kind], 0, los)
+    los = np.where(st["los"] >= 0, st["los"], los)  # a last stay ends with the death
     exit_ = np.minimum(entry + los, np.minimum(pe.death[p], end))
     los = exit_ - entry
     n_main = np.array([len(t.main) for t in types])
@@ -351,7 +216,7 @@ def pmsi(rng: np.random.Generator, ids: Identities, care: Care, chunk: int,
     hosp = hospitals()
     per = len(hosp["finess"]) // len(geo)
     # Sessions (dialysis, chemotherapy) in the public hospital, others anywhere in the department.
-    session = np.array([t.los == (0, 0) and bool(t.related) for t in types])[kind]
+    session = np.array([t.session for t in types])[kind]
     h = pe.dept[p] * per + np.where(session, 0, rng.integers(0, per, n))
     eta = hosp["finess"][h].astype(np.int64)
     rsa = chunk * 1_000_000 + np.arange(1, n + 1)
@@ -372,6 +237,7 @@ def pmsi(rng: np.random.Generator, ids: Identities, care: Care, chunk: int,
     order = np.argsort(dstay, kind="stable")
     dstay, dcode = dstay[order], dcode[order]
     n_dx = np.bincount(dstay, minlength=n)
+    ghm = ghm_codes(rng, types, kind, los, n_dx, (entry - pe.birth[p]) / 365.25)
 
     # Acts: the first act of the stay type always, the others often.
     n_acts = np.array([len(t.acts) for t in types])
@@ -394,7 +260,7 @@ def pmsi(rng: np.random.Generator, ids: Identities, care: Care, chunk: int,
         out[f"T_MCO{yy}B"] = build(s.table(f"T_MCO{yy}B"), len(r), {
             "ETA_NUM": eta[r], "RSA_NUM": rsa[r], "DGN_PAL": pick(main_flat, main[r]),
             "DGN_REL": pa.array(related, pa.string(), mask=related == ""),
-            "GRG_GHM": pick([t.ghm for t in types], kind[r]), "SEJ_NBJ": los[r],
+            "GRG_GHM": pa.array(ghm[r], pa.string()), "SEJ_NBJ": los[r],
             "AGE_ANN": np.floor((entry[r] - pe.birth[p[r]]) / 365.25).astype(np.int64),
             "COD_SEX": pick(["", "1", "2"], pe.sex[p[r]]), "SOR_ANN": xy,
             "SOR_MOI": month_text(xm), "ENT_MOD": "8", "SOR_MOD": pick(["8", "9"], died),
@@ -437,17 +303,32 @@ def pmsi(rng: np.random.Generator, ids: Identities, care: Care, chunk: int,
     return out
 
 
+def ghm_codes(rng: np.random.Generator, types: list[K.StayType], kind: np.ndarray,
+              los: np.ndarray, n_dx: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """GHM root and suffix: fixed for sessions and obstetrics; J for a surgical or interventional
+    day case; T for a medical stay of 0-1 night; else a severity level 1-4, likelier with
+    associated diagnoses and age, and only where the stay is long enough (level 2 needs 3 nights,
+    level 3 needs 4, level 4 needs 5)."""
+    root = np.array([t.ghm for t in types], dtype=object)[kind]
+    fixed = np.array([t.suffix for t in types], dtype=object)[kind]
+    kind_letter = np.array([t.ghm[2] for t in types], dtype=object)[kind]
+    chance = np.clip(0.12 + 0.08 * n_dx + 0.08 * (age >= 75), 0, 0.6)
+    level = 1 + rng.binomial(3, chance)
+    level = np.minimum(level, np.select([los >= 5, los >= 4, los >= 3], [4, 3, 2], 1))
+    suffix = np.where(fixed != "", fixed, np.where(
+        (los == 0) & np.isin(kind_letter, ["C", "K"]), "J",
+        np.where((los <= 1) & (kind_letter == "M"), "T", level.astype(str))))
+    return root + suffix
+
+
 def ald(ids: Identities, care: Care) -> pa.Table:
+    """ALD periods (IR_IMB_R): one row per granted period, renewals as new rows."""
     a, pe = care.ald, ids.people
-    p, start, cond, code = a["p"], a["start"], a["condition"], a["code"]
-    numbers = np.array([c.ald[0] for c in K.CONDITIONS])
-    flat = [x for c in K.CONDITIONS for x in c.ald[1]]
-    off = np.concatenate([[0], np.cumsum([len(c.ald[1]) for c in K.CONDITIONS])[:-1]])
-    fin = start + np.where(numbers[cond] == 30, 5, 10) * 365
+    p, start = a["p"], a["start"]
     return build(load_schemas().table("IR_IMB_R"), len(p), {
-        "BEN_NIR_PSA": ids.psa_at(p, start), "BEN_RNG_GEM": pe.rank[p],
-        "IMB_ALD_DTD": dates(start), "IMB_ALD_DTF": dates(fin), "IMB_ALD_NUM": numbers[cond],
-        "IMB_ETM_NAT": 41, "MED_MTF_COD": pick(flat, off[cond] + code),
+        "BEN_NIR_PSA": ids.psa_at(p, np.maximum(start, pe.entry[p])), "BEN_RNG_GEM": pe.rank[p],
+        "IMB_ALD_DTD": dates(start), "IMB_ALD_DTF": dates(a["end"]), "IMB_ALD_NUM": a["number"],
+        "IMB_ETM_NAT": 41, "MED_MTF_COD": pa.array(a["code"], pa.string()),
         "INS_DTE": dates(start), "UPD_DTE": dates(start),
     })
 
