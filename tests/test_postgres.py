@@ -55,16 +55,16 @@ def base_rows() -> Rows:
             {**prs_key(2), "PHA_PRS_C13": 3400930000002, "PHA_ACT_QSN": 1, "PHA_ACT_PRU": 9.99},
         ],
         "T_MCO21B": [
-            {"ETA_NUM": 750000001, "RSA_NUM": 1, "DGN_PAL": "I21", "SEJ_NBJ": 3,
+            {"ETA_NUM": "750000001", "RSA_NUM": 1, "DGN_PAL": "I21", "SEJ_NBJ": 3,
              "SOR_ANN": 2021, "SOR_MOI": "04", "GRG_RET": False},
-            {"ETA_NUM": 750000001, "RSA_NUM": 2, "DGN_PAL": "J18", "SEJ_NBJ": 0,
+            {"ETA_NUM": "750000001", "RSA_NUM": 2, "DGN_PAL": "J18", "SEJ_NBJ": 0,
              "SOR_ANN": 2021, "SOR_MOI": "05"},
         ],
         "T_MCO21C": [
-            {"ETA_NUM": 750000001, "RSA_NUM": 1, "NIR_ANO_17": TWIN, "NIR_RET": False,
+            {"ETA_NUM": "750000001", "RSA_NUM": 1, "NIR_ANO_17": TWIN, "NIR_RET": False,
              "EXE_SOI_DTD": dt.datetime(2021, 4, 1, 8, 30, 5), "ENT_DAT": dt.date(2021, 4, 1),
              "SOR_AM": "202104"},
-            {"ETA_NUM": 750000001, "RSA_NUM": 2, "NIR_ANO_17": SOLO,
+            {"ETA_NUM": "750000001", "RSA_NUM": 2, "NIR_ANO_17": SOLO,
              "EXE_SOI_DTD": dt.datetime(2021, 5, 2, 0, 0, 0)},
         ],
     }

@@ -45,3 +45,14 @@ def test_nomenclatures_and_missing_code_lists():
     assert normalise_code(1.0) == "1" and normalise_code(" E11 ") == "E11"
     with pytest.raises(KeyError):
         nomenclature("NOPE")
+
+
+def test_deviations_are_applied_and_listed_in_one_place():
+    from hygie.snds.schemas import DEVIATIONS
+
+    assert {(d.table, d.field, d.type) for d in DEVIATIONS} == {
+        ("T_MCOaaB", "ETA_NUM", "string"), ("T_MCOaaC", "ETA_NUM", "string")}
+    assert all(d.reason for d in DEVIATIONS)
+    for name in ("T_MCOaaB", "T_MCO21C", "T_MCOaaE", "T_MCOaaD"):  # one type for the stay key
+        eta = load_schemas().table(name).field("ETA_NUM")
+        assert eta.type == "string" and eta.arrow_type == pa.string()

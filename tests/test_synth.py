@@ -185,7 +185,7 @@ def test_knowledge_codes_exist_in_the_nomenclatures():
         assert set(s.main) <= cim and set(s.acts) <= ccam and (not s.related or s.related in cim)
     assert {str(code) for panel in K.LAB_PANELS.values() for code in panel} <= nabm
     death_codes = nomenclature("IR_CIM_V").codes()
-    assert {c.death_code for c in K.CONDITIONS if c.death_code} | set(K.BACKGROUND_DEATH_CODES) \
+    assert {c.death_code for c in K.CONDITIONS if c.death_code} | {c for c, _ in K.BACKGROUND_DEATH_CODES} \
         <= death_codes
 
 
@@ -267,3 +267,74 @@ def test_packaged_drug_table_is_the_generators():
     expected = runpy.run_path(str(tool))["table_text"]()
     packaged = (Path(K.__file__).parents[1] / "data" / "drugs.csv").read_bytes().decode()
     assert packaged == expected, "run python tools/drug_table.py"
+
+
+def test_truth_is_consistent(synth):
+    """No one has both diabetes types; a graft needs kidney failure before it; onsets are within
+    life; newborns of the period are born to a mother's delivery stay."""
+    _, truth = synth
+    (both,), = sql(truth, "SELECT count(*) FROM (SELECT person_id FROM c WHERE condition IN "
+                          "('t1d', 't2d') GROUP BY 1 HAVING count(*) > 1)", c="condition")
+    assert both == 0
+    (orphans,), = sql(truth, "SELECT count(*) FROM c g LEFT JOIN c e ON e.person_id = g.person_id "
+                             "AND e.condition = 'eskd' WHERE g.condition = 'kidney_graft' "
+                             "AND (e.onset_date IS NULL OR e.onset_date >= g.onset_date)",
+                      c="condition")
+    assert orphans == 0
+    (late,), = sql(truth, "SELECT count(*) FROM c JOIN p USING (person_id) WHERE onset_date > "
+                          "death_date OR onset_date < birth_date", c="condition", p="person")
+    assert late == 0
+
+
+def test_open_population(synth):
+    """Births and arrivals join during the period, with their own person numbers."""
+    snds, truth = synth
+    (born, people, initial), = sql(truth, "SELECT count(*) FILTER (year(birth_date) >= 2020), "
+                                          "count(*), max(person_id) FILTER (person_id < 6000) + 1 "
+                                          "FROM p", p="person")
+    assert initial == 6000 and 0.02 < born / people < 0.05  # about 11 births per 1,000 a year
+    (newborn_stays,), = sql(snds, "SELECT count(*) FROM b WHERE DGN_PAL = 'Z380'", b="T_MCO21B")
+    (deliveries,), = sql(snds, "SELECT count(*) FROM b WHERE DGN_PAL IN ('O800', 'O820')",
+                         b="T_MCO21B")
+    assert newborn_stays > 0 and abs(newborn_stays - deliveries) <= 0.3 * deliveries + 3
+
+
+def test_ghm_suffix_follows_the_length_of_stay(synth):
+    snds, _ = synth
+    rows = sql(snds, "SELECT right(GRG_GHM, 1) s, substr(GRG_GHM, 3, 1) k, min(SEJ_NBJ), "
+                     "max(SEJ_NBJ) FROM b GROUP BY 1, 2", b="T_MCO21B")
+    for suffix, kind, shortest, longest in rows:
+        if suffix == "J":
+            assert kind in "CK" and longest == 0
+        elif suffix == "T":
+            assert kind == "M" and longest <= 1
+        elif suffix in "234":
+            assert shortest >= int(suffix) + 1, (suffix, shortest)
+
+
+def test_screening_mammography_only_in_its_age_band(synth):
+    snds, _ = synth
+    (outside, inside), = sql(
+        snds, "SELECT count(*) FILTER (year(EXE_SOI_DTD) - BEN_NAI_ANN NOT BETWEEN 49 AND 75), "
+              "count(*) FROM cam JOIN prs USING (DCT_ORD_NUM, FLX_DIS_DTD, FLX_EMT_NUM, "
+              "FLX_EMT_ORD, FLX_EMT_TYP, FLX_TRT_DTD, ORG_CLE_NUM, PRS_ORD_NUM, REM_TYP_AFF) "
+              "WHERE CAM_PRS_IDE = 'QEQK004'", cam="ER_CAM_F", prs="ER_PRS_F")
+    assert inside > 0 and outside == 0
+
+
+def test_alds_are_renewed_while_the_person_lives(synth):
+    """Periods of one ALD follow each other without a gap; the last covers the end of the period
+    or the death."""
+    snds, _ = synth
+    (gaps,), = sql(snds, "SELECT count(*) FROM (SELECT IMB_ALD_DTD, lag(IMB_ALD_DTF) OVER (PARTITION "
+                         "BY BEN_NIR_PSA, BEN_RNG_GEM, IMB_ALD_NUM, MED_MTF_COD ORDER BY "
+                         "IMB_ALD_DTD) prev FROM i) WHERE prev IS NOT NULL AND "
+                         "IMB_ALD_DTD <> prev + 1", i="IR_IMB_R")
+    assert gaps == 0
+    (lapsed, total), = sql(snds, "SELECT count(*) FILTER (last_end < least(coalesce(d, DATE "
+                                 "'2022-12-31'), DATE '2022-12-31')), count(*) FROM (SELECT "
+                                 "max(IMB_ALD_DTF) last_end, any_value(b.BEN_DCD_DTE) d FROM i "
+                                 "JOIN b USING (BEN_NIR_PSA, BEN_RNG_GEM) GROUP BY BEN_NIR_PSA, "
+                                 "BEN_RNG_GEM, IMB_ALD_NUM, MED_MTF_COD)",
+                           i="IR_IMB_R", b="IR_BEN_R")
+    assert total > 0 and lapsed <= 0.03 * total  # pseudonym changes split a few histories

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from hygie.cli import app
 from hygie.engine.lake import MANIFEST, CorruptDataset, DatasetWriter
 from hygie.snds.schemas import load_schemas
+from hygie.snds.sources import CsvOptions
 from hygie.snds.validate import (
     Issue,
     Report,
@@ -47,9 +48,9 @@ def valid_tables() -> dict[str, Columns]:
                      "BEN_RNG_GEM": [1, 1, 1, 2], "PRS_PAI_MNT": [25.0, 12.5, 0.0, 7.25],
                      "PFS_EXE_NUM": ["123456789", None, "12345", None]},
         "ER_PHA_F": {k: v[:2] for k, v in _dcir_keys(4).items()},
-        "T_MCO21B": {"ETA_NUM": [10, 10], "RSA_NUM": [1, 2], "SOR_ANN": [2021, 2021],
+        "T_MCO21B": {"ETA_NUM": ["10", "10"], "RSA_NUM": [1, 2], "SOR_ANN": [2021, 2021],
                      "SOR_MOI": ["03", "11"]},
-        "T_MCO21C": {"ETA_NUM": [10, 10], "RSA_NUM": [1, 2], "NIR_ANO_17": [NIRS[0], NIRS[2]],
+        "T_MCO21C": {"ETA_NUM": ["10", "10"], "RSA_NUM": [1, 2], "NIR_ANO_17": [NIRS[0], NIRS[2]],
                      "ENT_DAT": [date(2021, 3, 1), date(2021, 11, 2)],
                      "EXE_SOI_DTD": [datetime(2021, 3, 1, 10, 30), datetime(2021, 11, 2)]},
     }
@@ -292,10 +293,14 @@ def test_unparsable_integer_in_csv(tmp_path: Path, bad: str) -> None:
         "IR_BEN_R", "BEN_SEX_COD", "type", 3, bad)
 
 
-def test_unknown_table_name(tmp_path: Path) -> None:
+def test_unknown_files_are_skipped_not_fatal(tmp_path: Path) -> None:
     (tmp_path / "NOT_A_TABLE.csv").write_text("A;B\n1;2\n")
-    with pytest.raises(ValidationInputError, match="unknown SNDS table 'NOT_A_TABLE'"):
+    with pytest.raises(ValidationInputError, match=r"no table found.*NOT_A_TABLE"):
         validate_dataset(tmp_path)
+    write_csv(tmp_path / "IR_BEN_R.csv", "IR_BEN_R", valid_tables()["IR_BEN_R"])
+    report = validate_dataset(tmp_path)
+    assert report.ok and [(s.rel, s.reason) for s in report.skipped] == [
+        ("NOT_A_TABLE.csv", "'NOT_A_TABLE' names no SNDS table")]
 
 
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -321,7 +326,7 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "odd").mkdir()
     (tmp_path / "odd" / "README.csv").write_text("x\n")
     unknown = runner.invoke(app, ["snds", "validate", str(tmp_path / "odd")])
-    assert unknown.exit_code == 2 and "unknown SNDS table 'README'" in unknown.output
+    assert unknown.exit_code == 2 and "'README' names no SNDS table" in unknown.output
 
 
 def test_cli_corrupt_manifest(tmp_path: Path) -> None:
@@ -382,7 +387,7 @@ def test_what_is_not_an_snds_row_is_not_echoed(tmp_path: Path) -> None:
     result = runner.invoke(app, ["snds", "validate", str(root)])
     assert result.exit_code == 1, result.output
     assert "hunter2" not in result.output and "abcdef" not in result.output
-    assert "1 of the 3 columns" in result.output
+    assert "into 3 columns, 1 of them" in result.output  # the header's shape, not its text
     report = validate_dataset(root)
     assert all(len(i.message) < 300 and len(i.value or "") <= 100 for i in report.issues)
     # Values of SNDS columns are examples, each cut short.
@@ -410,3 +415,105 @@ def test_cli_deep_or_hostile_manifest_is_a_clean_error(tmp_path: Path) -> None:
         assert len(result.output.strip().splitlines()) <= 2
         with pytest.raises(CorruptDataset):
             validate_dataset(ds.path)
+
+
+# --- issue 11: real extracts (the HDH sample's layout), one issue per cause ----------------------
+
+
+def _hdh(root: Path) -> Path:
+    """The valid tables as the HDH lays them out: product folders, commas, ISO dates, generic
+    PMSI names with their year in SOR_ANN."""
+    for name, columns in valid_tables().items():
+        folder = {"IR_BEN_R": "Référentiels", "T_MCO21B": "PMSI/PMSI MCO",
+                  "T_MCO21C": "PMSI/PMSI MCO"}.get(name, "DCIR")
+        path = root / folder / f"{name.replace('21', 'aa')}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = arrow_table(name, columns)
+        if name == "T_MCO21C":
+            table = table.set_column(table.schema.get_field_index("SOR_ANN"), "SOR_ANN",
+                                     pa.array([2021, 2021], pa.int32()))
+        lines = [",".join(table.column_names)]
+        for row in table.to_pylist():
+            lines.append(",".join("" if v is None else str(int(v) if isinstance(v, bool) else v)
+                                  for v in row.values()))
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def test_product_folders_generic_pmsi_names_commas_and_iso_dates(tmp_path: Path) -> None:
+    root = _hdh(tmp_path / "hdh")
+    (root / "LISEZMOI.pdf").write_bytes(b"%PDF")
+    report = validate_dataset(root)
+    assert report.ok, report.issues
+    assert set(report.tables) == {"ER_PHA_F", "ER_PRS_F", "IR_BEN_R", "T_MCO21B", "T_MCO21C"}
+    assert "DCIR/ER_PRS_F.csv" in report.dialects and "','" in report.dialects["DCIR/ER_PRS_F.csv"]
+    assert [s.rel for s in report.skipped] == ["LISEZMOI.pdf"]
+    result = runner.invoke(app, ["snds", "validate", str(root)])
+    assert result.exit_code == 0 and "warning: skipped LISEZMOI.pdf" in result.output
+
+
+def test_a_wrong_separator_is_one_issue_on_the_first_line(tmp_path: Path) -> None:
+    root = _hdh(tmp_path / "hdh")
+    report = validate_dataset(root, csv=CsvOptions(sep=";"), year=2021)
+    assert {(i.check, i.count) for i in report.issues} == {("separator", 1)}
+    assert len(report.issues) == 5  # one per file, no missing columns
+    result = runner.invoke(app, ["snds", "validate", str(root), "--sep", ";", "--year", "2021"])
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first.startswith("separator:") and "wrong separator" in first and "on ','" in first
+    assert "missing-column" not in result.output
+
+
+def test_a_wrong_encoding_is_one_issue(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "IR_BEN_R.csv", "IR_BEN_R", valid_tables()["IR_BEN_R"])
+    names = load_schemas().table("IR_BEN_R").field_names
+    cells = ["B" * 16 + "9", "1"] + [""] * (len(names) - 2)
+    cells[names.index("ORG_AFF_BEN")] = "Montréal"
+    path.write_bytes(path.read_bytes() + (";".join(cells) + "\n").encode("latin-1"))
+    report = validate_table(path, csv=CsvOptions(encoding="utf-8"))
+    issue = only(report)
+    assert (issue.check, issue.file) == ("encoding", "IR_BEN_R.csv")
+    assert "line 5" in issue.message and "--encoding latin-1" in issue.message
+    result = runner.invoke(app, ["snds", "validate", str(path), "--encoding", "utf-8"])
+    assert result.output.splitlines()[0].startswith("encoding: IR_BEN_R.csv: not valid utf-8")
+    detected = validate_table(path)  # latin-1, read right: the value is checked as a code
+    assert [(i.check, i.value) for i in detected.issues] == [("nomenclature", "Montréal")]
+
+
+def test_a_type_failure_is_one_issue_without_key_or_foreign_key_noise(tmp_path: Path) -> None:
+    tables = valid_tables()
+    for name, columns in tables.items():
+        write_csv(tmp_path / f"{name}.csv", name, columns)
+    path = tmp_path / "T_MCO21B.csv"
+    lines = path.read_text().splitlines()
+    at = lines[0].split(";").index("RSA_NUM")
+    cells = lines[1].split(";")
+    cells[at] = "1x"
+    lines[1] = ";".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    report = validate_dataset(tmp_path)
+    issue = only(report)  # not also "primary-key field RSA_NUM is empty", nor dangling T_MCO21C
+    assert (issue.table, issue.column, issue.check, issue.row, issue.value) == (
+        "T_MCO21B", "RSA_NUM", "type", 1, "1x")
+    assert any("T_MCO21C(ETA_NUM, RSA_NUM) -> T_MCO21B" in s and "failed its type check" in s
+               for s in report.fks_skipped)
+
+
+def test_corsican_finess_is_accepted(tmp_path: Path) -> None:
+    tables = valid_tables()
+    tables["T_MCO21B"]["ETA_NUM"] = ["2A0000001", "2B0000002"]
+    tables["T_MCO21C"]["ETA_NUM"] = ["2A0000001", "2B0000002"]
+    for name, columns in tables.items():
+        write_csv(tmp_path / f"{name}.csv", name, columns)
+    assert validate_dataset(tmp_path).ok
+    assert load_schemas().table("T_MCO21B").field("ETA_NUM").type == "string"
+
+
+def test_summary_by_check_before_the_details(tmp_path: Path) -> None:
+    tables = valid_tables()
+    tables["IR_BEN_R"]["BEN_SEX_COD"] = [5, 6, 7]
+    tables["ER_PHA_F"]["DCT_ORD_NUM"][1] = 99
+    root = write_parquet(tmp_path, tables)
+    assert validate_dataset(root).summary() == {"nomenclature": 3, "foreign-key": 1}
+    out = runner.invoke(app, ["snds", "validate", str(root)]).output
+    assert out.index("issues by check") < out.index("BEN_SEX_COD")

@@ -9,13 +9,14 @@ import typer
 from hygie.cohorts.cli import cohort_app
 from hygie.extract.cli import extract_command, oppositions_app
 from hygie.snds.cli import snds_app
-from hygie.synth.cli import synth
+from hygie.synth.cli import synth, synth_report
 from hygie.web.cli import manage, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Hygie: a national health data hub on one laptop or a cluster.")
 app.add_typer(snds_app, name="snds")
 app.command("synth")(synth)
+app.command("synth-report")(synth_report)
 app.command("extract")(extract_command)
 app.add_typer(oppositions_app, name="oppositions")
 app.add_typer(cohort_app, name="cohort")

@@ -133,7 +133,7 @@ class Snds:
         assert start is not None
         yy = f"{(year or start.year) % 100:02d}"
         psa = nir or self.nir(str(person))[0]
-        eta, rsa = 750000001, next(self._stay)
+        eta, rsa = "750000001", next(self._stay)
         self._add(f"T_MCO{yy}C", ETA_NUM=eta, RSA_NUM=rsa, NIR_ANO_17=psa,
                   EXE_SOI_DTD=dt.datetime.combine(start, dt.time(9, 30)),
                   **{**OK_FLAGS, **(flags or {})})

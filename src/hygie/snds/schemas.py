@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -187,13 +187,46 @@ class SchemaSet:
         raise KeyError(f"unknown SNDS table {name!r}")
 
 
+@dataclass(frozen=True)
+class Deviation:
+    """A deliberate departure from the published schemas, applied by `load_schemas`."""
+
+    table: str  # schema name (yearly names keep `aa`)
+    field: str
+    type: str  # the Frictionless type used instead of the published one
+    reason: str
+
+
+# Every deliberate deviation from schema-snds, in one place (docs/snds-extracts.md lists them).
+DEVIATIONS: tuple[Deviation, ...] = tuple(
+    Deviation(table, "ETA_NUM", "string",
+              "a FINESS number is a code, not a quantity: Corsican establishments are 2A... and "
+              "2B..., and every other table of the schemas (T_MCOaaE, T_MCOaaD, BE_IDE_R...) "
+              "holds ETA_NUM as text, so the stay key joins without casts")
+    for table in ("T_MCOaaB", "T_MCOaaC")
+)
+
+
+def _deviate(schema: TableSchema) -> TableSchema:
+    types = {d.field: d.type for d in DEVIATIONS if d.table == schema.name}
+    if not types:
+        return schema
+    fields = tuple(replace(f, type=types[f.name]) if f.name in types else f
+                   for f in schema.fields)
+    return replace(schema, fields=fields)
+
+
 @cache
 def load_schemas() -> SchemaSet:
-    """Load the packaged schemas (cached: they never change while the process runs)."""
+    """Load the packaged schemas (cached: they never change while the process runs), with the
+    `DEVIATIONS` applied."""
     root = Path(str(DATA_ROOT / "schemas"))
     out = SchemaSet()
     for path in sorted(root.rglob("*.json")):
         raw = json.loads(path.read_text(encoding="utf-8"))
-        schema = parse_table_schema(raw, str(path.relative_to(root)))
+        schema = _deviate(parse_table_schema(raw, str(path.relative_to(root))))
         out.tables[schema.name] = schema
+    for d in DEVIATIONS:  # a deviation that no longer applies is a packaging error
+        if d.field not in out.tables[d.table].field_names:
+            raise RuntimeError(f"deviation on {d.table}.{d.field}: no such field")
     return out

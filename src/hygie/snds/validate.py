@@ -1,11 +1,15 @@
 """Validate SNDS tables against their schemas, in DuckDB SQL so that it scales to millions of rows.
 
-A table is a Parquet file, a folder of Parquet part files or an SNDS-style CSV (`;`-separated, a
-header line, SAS dates such as `01JAN2019:00:00:00`, empty = missing); its name is the file or
-folder name (`ER_PRS_F.csv`, `ER_PRS_F/`, `T_MCO21B.parquet`). Checks: missing and unexpected
-columns, types (Parquet physical type; CSV values that do not parse), nulls in required and
-primary-key fields, strings longer than the field length, primary-key uniqueness, foreign keys
-across the tables of one dataset, and codes outside their nomenclature. Each check reports its
+A table is a Parquet file, a folder of Parquet part files or a CSV file (its dialect detected:
+`;` or `,`, UTF-8 or Latin-1, SAS or ISO dates; empty = missing). Tables are found as
+`hygie snds ingest` finds them (`hygie.snds.sources`): product folders at any depth, names in any
+case, generic PMSI names (`T_MCOaaB.csv`) with their year; other files are listed as skipped.
+Checks: the separator and encoding of each CSV (one issue for the file, not one per column),
+missing and unexpected columns, types (Parquet physical type; CSV values that do not parse),
+nulls in required and primary-key fields, strings longer than the field length, primary-key
+uniqueness, foreign keys across the tables of one dataset, and codes outside their nomenclature.
+One cause gives one issue: a value that fails its type is not also an empty key, and a foreign key
+over a column that failed its type is not checked (listed as skipped). Each check reports its
 total count and at most `max_examples` offending rows. The field-level `unique` constraint of the
 schemas is not enforced (BEN_NIR_PSA is unique only with the twin rank): only the primaryKey is.
 
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,15 +37,24 @@ import pyarrow.parquet as pq
 
 from hygie.engine.lake import MANIFEST, Dataset
 from hygie.snds.nomenclatures import nomenclature
+from hygie.snds.parsing import expected, failed_sql, parse_sql
+from hygie.snds.parsing import q as _q
 from hygie.snds.schemas import Field, TableSchema, load_schemas
+from hygie.snds.sources import (
+    CsvOptions,
+    Skipped,
+    SourceError,
+    SourceFile,
+    detect_dialect,
+    discover,
+    header_problem,
+    reader_error,
+    refuse_links_out,
+)
 
 DEFAULT_MAX_EXAMPLES = 10
 VALUE_MAX = 100  # characters of a value quoted in a report
 _COLUMN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}", re.ASCII)  # repeated when unexpected
-_DATE_FORMATS = ("%d%b%Y:%H:%M:%S", "%d%b%Y", "%Y-%m-%d")  # SAS datetime, SAS date, ISO
-_DATETIME_FORMATS = ("%d%b%Y:%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d%b%Y",
-                     "%Y-%m-%d")
-_NUMBER = "[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?"
 _BATCH = 40  # checks (or joined code lists) per query
 _TEMPORAL = {"date", "datetime", "year", "yearmonth"}  # checked by type, not against IR_DTE_V
 
@@ -75,6 +88,8 @@ class Report:
     tables: dict[str, int] = field(default_factory=dict)  # table -> rows checked
     fks_skipped: list[str] = field(default_factory=list)  # referenced table not in the dataset
     nomenclatures_skipped: list[str] = field(default_factory=list)  # code list CSV absent
+    skipped: list[Skipped] = field(default_factory=list)  # files that are no SNDS table
+    dialects: dict[str, str] = field(default_factory=dict)  # CSV file -> its detected dialect
 
     @property
     def ok(self) -> bool:
@@ -84,6 +99,14 @@ class Report:
     def rows(self) -> int:
         return sum(self.tables.values())
 
+    def summary(self) -> dict[str, int]:
+        """Violations by check, every check counted in full."""
+        groups = {(i.table, i.column, i.check): i.count for i in self.issues}
+        out: dict[str, int] = {}
+        for (_, _, check), count in groups.items():
+            out[check] = out.get(check, 0) + count
+        return out
+
     @property
     def violations(self) -> int:
         """Total violations, every check counted in full (not only the examples kept)."""
@@ -91,58 +114,65 @@ class Report:
         return sum(groups.values())
 
 
-def validate_table(path: str | Path, *, max_examples: int = DEFAULT_MAX_EXAMPLES) -> Report:
+def validate_table(path: str | Path, *, max_examples: int = DEFAULT_MAX_EXAMPLES,
+                   year: int | None = None, csv: CsvOptions | None = None) -> Report:
     """Validate one table: `NAME.csv`, `NAME.parquet` or a folder `NAME/` of Parquet part files."""
     path = Path(path)
     if not path.exists():
         raise ValidationInputError(f"{path}: no such file or folder")
     _refuse_links_out(path, path.absolute().parent)
-    with _validator(path.parent, max_examples) as v:
-        v.load(_table_name(path), path)
-        return v.run()
+    return _validate_sources(path, path.absolute().parent, max_examples, year, csv)
 
 
-def validate_dataset(path: str | Path, *, max_examples: int = DEFAULT_MAX_EXAMPLES) -> Report:
+def validate_dataset(path: str | Path, *, max_examples: int = DEFAULT_MAX_EXAMPLES,
+                     year: int | None = None, csv: CsvOptions | None = None) -> Report:
     """Validate every table of a dataset folder, foreign keys included.
 
     With a manifest.json the folder is opened as a lake dataset (files verified against their
-    sha256, LakeError/CorruptDataset raised otherwise); without, every `*.csv`, `*.parquet` and
-    sub-folder of Parquet files is a table.
+    sha256, LakeError/CorruptDataset raised otherwise); without, the tables are found as
+    `hygie.snds.sources.discover` finds them (product folders at any depth), and the other files
+    are listed in `Report.skipped`.
     """
     path = Path(path)
     if not path.is_dir():
         raise ValidationInputError(f"{path}: no such dataset folder")
+    if not (path / MANIFEST).exists():
+        return _validate_sources(path, path, max_examples, year, csv)
     with _validator(path, max_examples) as v:
-        if (path / MANIFEST).exists():
-            ds = Dataset.open(path)
-            for name in ds.tables:
-                for f in ds.files(name):
-                    _refuse_links_out(f, path)
-            ds.verify()  # reads every file: only once none leads out of the folder
-            for name in ds.tables:
-                v.load(name, path / name, ds.files(name))
-        else:
-            for entry in sorted(path.iterdir()):
-                if entry.name.startswith("."):
-                    continue
-                if (entry.suffix in (".csv", ".parquet") and entry.is_file()) or (
-                        entry.is_dir() and any(entry.glob("*.parquet"))):
-                    _refuse_links_out(entry, path)
-                    v.load(_table_name(entry), entry)
+        ds = Dataset.open(path)
+        for name in ds.tables:
+            for f in ds.files(name):
+                _refuse_links_out(f, path)
+        ds.verify()  # reads every file: only once none leads out of the folder
+        for name in ds.tables:
+            v.load(name, path / name, ds.files(name))
         if not v.tables:
             raise ValidationInputError(f"{path}: no table found (*.csv, *.parquet or folders)")
         return v.run()
 
 
+def _validate_sources(path: Path, root: Path, max_examples: int, year: int | None,
+                      csv: CsvOptions | None) -> Report:
+    try:
+        found = discover(path, year=year, options=csv)
+    except SourceError as exc:
+        raise ValidationInputError(str(exc)) from None
+    if not found.files:
+        skipped = "; ".join(f"{s.rel}: {s.reason}" for s in found.skipped[:3])
+        raise ValidationInputError(f"{path}: no table found (*.csv, *.parquet, *.sas7bdat or "
+                                   f"folders of Parquet files){'; skipped ' + skipped if skipped else ''}")
+    with _validator(root, max_examples, csv or CsvOptions()) as v:
+        v.report.skipped = found.skipped
+        for table, files in found.by_table().items():
+            v.load_sources(table, files)
+        return v.run()
+
+
 def _refuse_links_out(path: Path, root: Path) -> None:
-    """A file, or a folder and its Parquet parts, must resolve inside `root`: a link to a file
-    elsewhere would have the validator read it and quote it."""
-    inside = Path(root).resolve()
-    paths = [path, *(sorted(path.glob("*.parquet")) if path.is_dir() else [])]
-    for p in paths:
-        if not p.resolve().is_relative_to(inside):
-            raise ValidationInputError(f"{p}: a symbolic link out of the dataset folder "
-                                       f"{root}; not followed")
+    try:
+        refuse_links_out(path, root)
+    except SourceError as exc:
+        raise ValidationInputError(str(exc)) from None
 
 
 def _cut(text: str | None) -> str | None:
@@ -154,53 +184,6 @@ def _cut(text: str | None) -> str | None:
 @cache
 def _snds_column_names() -> frozenset[str]:
     return frozenset(f.name for t in load_schemas().tables.values() for f in t.fields)
-
-
-def _table_name(path: Path) -> str:
-    return (path.stem if path.is_file() else path.name).upper()
-
-
-def _q(ident: str) -> str:
-    return '"' + ident.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    """A SQL string literal, for this module's constants and schema formats only."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _parse_sql(f: Field, col: str) -> str:
-    """SQL turning the CSV text of `col` into the field's lake type; NULL if it does not parse."""
-    v = f"NULLIF(trim({_q(col)}), '')"
-    if f.type == "integer":
-        return f"CASE WHEN regexp_full_match({v}, '[+-]?[0-9]+') THEN TRY_CAST({v} AS BIGINT) END"
-    if f.type == "number":
-        return (f"CASE WHEN regexp_full_match({v}, {_lit(_NUMBER)}) "
-                f"THEN TRY_CAST(replace({v}, ',', '.') AS DOUBLE) END")
-    if f.type == "boolean":
-        return (f"CASE lower({v}) WHEN '1' THEN TRUE WHEN 'true' THEN TRUE "
-                "WHEN '0' THEN FALSE WHEN 'false' THEN FALSE END")
-    if f.type == "date" and f.format == "%m":
-        return f"CASE WHEN regexp_full_match({v}, '0[1-9]|1[0-2]') THEN {v} END"
-    if f.type in ("date", "datetime"):
-        formats = _DATE_FORMATS if f.type == "date" else _DATETIME_FORMATS
-        if f.format not in ("default", "any") and f.format not in formats:
-            formats = (f.format, *formats)
-        sql_type = "DATE" if f.type == "date" else "TIMESTAMP"
-        return f"CAST(try_strptime({v}, [{', '.join(map(_lit, formats))}]) AS {sql_type})"
-    if f.type == "year":
-        return f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}') THEN CAST({v} AS INTEGER) END"
-    if f.type == "yearmonth":
-        return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}-?(0[1-9]|1[0-2])') "
-                f"THEN replace({v}, '-', '') END")
-    return _q(col)
-
-
-_EXPECTED = {"integer": "an integer", "number": "a number", "boolean": "0, 1, true or false",
-             "date": "a date (01JAN2019:00:00:00, 01JAN2019 or 2019-01-01)",
-             "datetime": "a datetime (01JAN2019:10:30:00 or 2019-01-01 10:30:00)",
-             "month": "a month (01..12)", "year": "a year (YYYY)",
-             "yearmonth": "a year and month (YYYYMM or YYYY-MM)"}
 
 
 def _same_type(actual: pa.DataType, expected: pa.DataType) -> bool:
@@ -228,29 +211,35 @@ class _Table:
     schema: TableSchema
     view: str  # quoted DuckDB name
     columns: list[str]  # schema fields present in the data
-    csv: str | None  # CSV file name, for positions (Parquet rows carry their own file name)
+    csv: str | None  # a file name for positions when rows carry none
+    flags: set[str] = field(default_factory=set)  # fields with a `__bad:FIELD` column
 
 
 @contextmanager
-def _validator(root: Path, max_examples: int) -> Iterator[_Validator]:
+def _validator(root: Path, max_examples: int,
+               csv: CsvOptions | None = None) -> Iterator[_Validator]:
     with tempfile.TemporaryDirectory(prefix="hygie-validate-") as tmp:
         con = duckdb.connect(config={"temp_directory": tmp})
         con.execute("SET enable_progress_bar = false")
         try:
-            yield _Validator(con, root.absolute(), max(1, max_examples))
+            yield _Validator(con, root.absolute(), max(1, max_examples), csv or CsvOptions())
         finally:
             con.close()
 
 
 class _Validator:
-    def __init__(self, con: duckdb.DuckDBPyConnection, root: Path, max_examples: int) -> None:
-        self.con, self.root, self.n = con, root, max_examples
+    def __init__(self, con: duckdb.DuckDBPyConnection, root: Path, max_examples: int,
+                 csv: CsvOptions) -> None:
+        self.con, self.root, self.n, self.csv = con, root, max_examples, csv
         self.tables: dict[str, _Table] = {}
         self.report = Report()
         self._codes: dict[tuple[str, str, bool], str] = {}
+        self.type_failed: set[tuple[str, str]] = set()  # (table, column) with type issues
 
     def emit(self, table: str, column: str | None, check: str, count: int,
              examples: Sequence[tuple[str | None, int | None, str | None, str]]) -> None:
+        if check == "type" and column:
+            self.type_failed.add((table, column))
         self.report.issues.extend(Issue(table, column, row, file, _cut(value), check, message,
                                         count)
                                   for file, row, value, message in examples[: self.n])
@@ -263,6 +252,7 @@ class _Validator:
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, name: str, path: Path, files: list[Path] | None = None) -> None:
+        """A table of Parquet files: a lake table's parts, a folder of parts or one file."""
         if name in self.tables:
             raise ValidationInputError(f"{path}: table {name} is given twice in the dataset")
         try:
@@ -270,23 +260,39 @@ class _Validator:
         except KeyError:
             raise ValidationInputError(f"{path}: unknown SNDS table {name!r} (the table name is "
                                        "taken from the file or folder name)") from None
+        if files is None:
+            files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+        if not files:
+            raise ValidationInputError(f"{path}: no Parquet files")
+        self._load(name, schema, path, lambda view: self._load_parquet(name, schema, files, view))
+
+    def load_sources(self, name: str, sources: list[SourceFile]) -> None:
+        """A table found by `discover`: CSV files (each with its dialect), or one Parquet source."""
+        sas = [s for s in sources if s.format == "sas"]
+        self.report.skipped += [Skipped(s.rel, "a SAS table: validate it after `hygie snds "
+                                        "ingest`") for s in sas]
+        csvs = [s for s in sources if s.format == "csv"]
+        parquet = [s for s in sources if s.format == "parquet"]
+        if parquet and (csvs or len(parquet) > 1):
+            raise ValidationInputError(f"{parquet[0].path}: table {name} is given twice in the "
+                                       "dataset")
+        if parquet:
+            self.load(name, parquet[0].path)
+        elif csvs:
+            schema = csvs[0].schema
+            self._load(name, schema, csvs[0].path,
+                       lambda view: self._load_csvs(name, schema, csvs, view))
+
+    def _load(self, name: str, schema: TableSchema, path: Path,
+              loader: Callable[[str], tuple[list[str], set[str]]]) -> None:
         view = _q(f"t_{name}")
         try:
-            if path.suffix == ".csv" and path.is_file():
-                columns = self._load_csv(name, schema, path, view)
-                csv: str | None = self.rel(str(path.absolute()))
-            else:
-                if files is None:
-                    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
-                if not files:
-                    raise ValidationInputError(f"{path}: no Parquet files")
-                columns = self._load_parquet(name, schema, files, view)
-                csv = None
+            columns, flags = loader(view)
         except (duckdb.Error, pa.ArrowException, OSError) as exc:
             # The reader's first line only, cut: later lines may quote the file.
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
             raise ValidationInputError(f"{path}: unreadable ({_cut(first)})") from None
-        self.tables[name] = _Table(name, schema, view, columns, csv)
+        self.tables[name] = _Table(name, schema, view, columns, None, flags)
         self.report.tables[name] = self.con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
 
     def _column_issues(self, name: str, schema: TableSchema,
@@ -318,7 +324,7 @@ class _Validator:
             self.emit(name, col, check, len(examples), examples)
 
     def _load_parquet(self, name: str, schema: TableSchema, files: list[Path],
-                      view: str) -> list[str]:
+                      view: str) -> tuple[list[str], set[str]]:
         per_file: dict[str | None, list[str]] = {}
         bad_types: dict[str, list[tuple[str | None, None, str, str]]] = {}
         for f in files:
@@ -341,30 +347,75 @@ class _Validator:
         data = data.project(", ".join([*map(_q, present), "filename AS __file",
                                        "file_row_number AS __row"]))
         data.create_view(view[1:-1])
-        return present
+        return present, set()
 
-    def _load_csv(self, name: str, schema: TableSchema, path: Path, view: str) -> list[str]:
-        raw = _q(f"raw_{name}")
-        self.con.execute(f"CREATE TABLE {raw} AS FROM read_csv($path, delim = ';', header = true, "
-                         "all_varchar = true, skip = 0, quote = '\"', escape = '\"', comment = '')",
-                         {"path": str(path)})
-        header = [r[0] for r in self.con.execute(f"DESCRIBE {raw}").fetchall()]
-        self._column_issues(name, schema, {self.rel(str(path.absolute())): header})
-        present = [f for f in schema.fields if f.name in header]
-        checks = [
-            _Check(f.name, "type", f"NULLIF(trim({_q(f.name)}), '') IS NOT NULL "
-                   f"AND {_parse_sql(f, f.name)} IS NULL", (_q(f.name),),
-                   f"{{value!r}} is not {_EXPECTED['month' if f.format == '%m' else f.type]}")
-            for f in present if f.type != "string"
-        ]
-        self._run(name, f"(SELECT *, NULL::VARCHAR AS __file, rowid + 1 AS __row FROM {raw})",
-                  checks, self.rel(str(path.absolute())))
-        # rowid follows the file order: DuckDB preserves insertion order when loading a CSV
-        typed = "".join(f"{_parse_sql(f, f.name)} AS {_q(f.name)}, " for f in present)
-        self.con.execute(f"CREATE TABLE {view} AS SELECT {typed}"
-                         f"NULL::VARCHAR AS __file, rowid + 1 AS __row FROM {raw}")
-        self.con.execute(f"DROP TABLE {raw}")
-        return [f.name for f in present]
+    def _load_csvs(self, name: str, schema: TableSchema, files: list[SourceFile],
+                   view: str) -> tuple[list[str], set[str]]:
+        """Each CSV file read with its own dialect and typed; the table is their union. Returns
+        the fields present and those with a `__bad:FIELD` flag (text that did not parse)."""
+        parts, present, flags = [], set(), set()
+        for i, src in enumerate(files):
+            rel = self.rel(str(src.path.absolute()))
+            dialect = detect_dialect(src.path, schema, self.csv)
+            self.report.dialects[rel or src.rel] = dialect.describe()
+            problem = header_problem(dialect, schema)
+            header = [h.strip().upper() for h in dialect.header]
+            if problem:  # one issue for the file, not one per missing column
+                self.emit(name, None, "separator", 1, [(rel, None, None, problem)])
+                continue
+            if len(set(header)) != len(header):
+                self.emit(name, None, "header", 1, [(rel, None, None,
+                                                     "a column name is given twice")])
+                continue
+            raw = _q(f"raw_{name}_{i}")
+            try:
+                self.con.execute(
+                    f"CREATE TABLE {raw} AS FROM read_csv($path, delim = $sep, quote = $quote, "
+                    "escape = $quote, header = true, auto_detect = false, columns = $columns, "
+                    "encoding = $encoding, strict_mode = true, null_padding = false, "
+                    "comment = '')",
+                    {"path": str(src.path), "sep": dialect.sep, "quote": dialect.quote,
+                     "encoding": dialect.encoding,
+                     "columns": {h: "VARCHAR" for h in dialect.header}})
+            except duckdb.Error as exc:
+                message = reader_error(rel or src.rel, exc)
+                if "UTF-8" in message:  # one issue naming the encoding, then the next file
+                    line = re.search(r": line (\d+):", message)
+                    self.emit(name, None, "encoding", 1, [(
+                        rel, int(line.group(1)) - 1 if line else None, None,
+                        f"not valid {dialect.encoding}"
+                        + (f" at line {line.group(1)}" if line else "")
+                        + ": pass --encoding latin-1 (or the file's encoding)")])
+                    continue
+                raise ValidationInputError(message) from None
+            self._column_issues(name, schema, {rel: header})
+            cols = {h.strip().upper(): h for h in dialect.header}
+            here = [f for f in schema.fields if f.name in cols]
+            dates = dialect.date_formats
+            checks = [
+                _Check(f.name, "type", failed_sql(f, cols[f.name], dates),
+                       (_q(cols[f.name]),), f"{{value!r}} is not {expected(f)}")
+                for f in here if f.type != "string"]
+            self._run(name, f"(SELECT *, NULL::VARCHAR AS __file, rowid + 1 AS __row FROM {raw})",
+                      checks, rel)
+            # rowid follows the file order: DuckDB preserves insertion order when loading a CSV
+            typed = "".join(f"{parse_sql(f, cols[f.name], dates)} AS {_q(f.name)}, "
+                            for f in here)
+            bad = [f.name for f in here if f.type != "string"]
+            typed += "".join(f"{failed_sql(f, cols[f.name], dates)} AS {_q('__bad:' + f.name)}, "
+                             for f in here if f.name in bad)
+            part = _q(f"typed_{name}_{i}")
+            self.con.execute(f"CREATE TABLE {part} AS SELECT {typed}"
+                             f"$file AS __file, rowid + 1 AS __row FROM {raw}",
+                             {"file": str(src.path.absolute())})
+            self.con.execute(f"DROP TABLE {raw}")
+            parts.append(part)
+            present |= {f.name for f in here}
+            flags |= set(bad)
+        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {p}" for p in parts)
+        self.con.execute(f"CREATE VIEW {view} AS " + (
+            union or "SELECT NULL::VARCHAR AS __file, NULL::BIGINT AS __row WHERE false"))
+        return [f for f in schema.field_names if f in present], flags
 
     # -- checks ----------------------------------------------------------------------------
     def _run(self, table: str, source: str, checks: list[_Check], csv: str | None) -> None:
@@ -399,7 +450,10 @@ class _Validator:
         for f in (t.schema.field(c) for c in t.columns):
             if f.required or f.name in t.schema.primary_key:
                 what = "primary-key" if f.name in t.schema.primary_key else "required"
-                checks.append(_Check(f.name, "required", f"{_q(f.name)} IS NULL", ("NULL",),
+                empty = f"{_q(f.name)} IS NULL"
+                if f.name in t.flags:  # a value that failed its type is reported as such only
+                    empty += f" AND NOT coalesce({_q('__bad:' + f.name)}, false)"
+                checks.append(_Check(f.name, "required", empty, ("NULL",),
                                      f"{what} field {f.name} is empty"))
             if f.type == "string" and f.length and types[f.name] == "VARCHAR":
                 checks.append(_Check(
@@ -494,6 +548,12 @@ class _Validator:
                 continue
             if not (set(fk.fields) <= set(t.columns) and set(fk.ref_fields) <= set(parent.columns)):
                 continue  # the missing columns are reported already
+            failed = [f"{t.name}.{c}" for c in fk.fields if (t.name, c) in self.type_failed] + [
+                f"{parent.name}.{c}" for c in fk.ref_fields if (parent.name, c) in self.type_failed]
+            if failed:  # its rows would all dangle: the type issue says it once
+                self.report.fks_skipped.append(f"{desc} (not checked: {', '.join(failed)} "
+                                               "failed its type check)")
+                continue
             ctypes, ptypes = self._types(t.view), self._types(parent.view)
             on = []
             for c, p in zip(fk.fields, fk.ref_fields, strict=True):

@@ -171,23 +171,24 @@ def make_care(rng: np.random.Generator, people: People, start: int, end: int) ->
             stay.add(p=ill[rows], day=day, stay=STAY_INDEX[key], condition=c, los=-1)
         number, codes, prob = cond.ald
         reg = rng.random(len(ill)) < prob * np.where(treated, 1.0, cond.ald_if_untreated)
-        ald_day = onset + rng.integers(0, 365, len(ill))
+        ald_day = onset + rng.integers(0, cond.ald_delay, len(ill))
         reg &= ald_day <= last[ill]
         who = ill[reg]
         take, a_lo, a_hi = ald_periods(ald_day[reg].astype(np.int64), cond.ald_years,
                                        last[who].astype(np.int64))
-        code = np.array(codes, dtype=object)[rng.integers(0, len(codes), len(who))]
+        picked = np.array(codes, dtype=object)[rng.integers(0, len(codes), len(who))]
         ald.add(p=who[take], start=a_lo, end=a_hi, condition=c, number=number,
-                code=code[take])
+                code=picked[take])
 
     # ALDs for conditions the generator does not track (cancers, psychiatric disorders...).
     for number, codes, curve in K.BACKGROUND_ALDS:
-        on = np.flatnonzero(rng.random(n) < interp_prevalence(curve, mid_age, people.sex))
-        reg_day = (first[on] - rng.random(len(on)) * 3650).astype(np.int64)
-        reg_day = np.maximum(reg_day, people.birth[on].astype(np.int64))
-        take, a_lo, a_hi = ald_periods(reg_day, 5, last[on].astype(np.int64))
-        code = np.array(codes, dtype=object)[rng.integers(0, len(codes), len(on))]
-        ald.add(p=on[take], start=a_lo, end=a_hi, condition=-1, number=number, code=code[take])
+        who = np.flatnonzero(rng.random(n) < interp_prevalence(curve, mid_age, people.sex))
+        reg_day = (first[who] - rng.random(len(who)) * 3650).astype(np.int64)
+        reg_day = np.maximum(reg_day, people.birth[who].astype(np.int64))
+        take, a_lo, a_hi = ald_periods(reg_day, 5, last[who].astype(np.int64))
+        picked = np.array(codes, dtype=object)[rng.integers(0, len(codes), len(who))]
+        ald.add(p=who[take], start=a_lo, end=a_hi, condition=-1, number=number,
+                code=picked[take])
 
     # GP visits: the age's rate or the patient's condition rate, times a lasting propensity.
     gp_rate *= gamma_propensity(rng, K.GP_SHAPE, n)
@@ -212,6 +213,10 @@ def make_care(rng: np.random.Generator, people: People, start: int, end: int) ->
         if b.kind == "stay":
             bg_rate = bg_rate * hospital * K.STAY_RATE_SCALE
         rows, day = poisson_days(rng, idx, bg_rate, first, last)
+        # Rates are read at mid-period: drop events at an age where there are none (screening
+        # starts at 50 and ends at 74 exactly).
+        ok = step_rate(b.rates, (day - people.birth[rows]) / 365.25) > 0
+        rows, day = rows[ok], day[ok]
         if b.kind == "drug":
             pharmacy.add(p=rows, day=day, drug=K.DRUG_INDEX[str(b.what)],
                          boxes=K.ACUTE_BOXES.get(str(b.what), 1), condition=-1)

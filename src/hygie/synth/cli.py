@@ -66,6 +66,38 @@ def prevalence_table(snds: Dataset, truth: Dataset) -> Table:
     return table
 
 
+def realism_table(snds: Dataset, truth: Dataset) -> Table:
+    """Each measure of realism against its published figure (see hygie.synth.realism)."""
+    from hygie.synth.realism import measure
+
+    table = Table("measure", "years", "published (source)", "truth", "claims", "ratio",
+                  "within", title="Realism: the synthetic SNDS against published figures "
+                  "(ratio = synthetic / published, truth / claims, in brackets where the figure does "
+                  "not judge that side; ~ = within once sampling noise is allowed for)")
+    for m in measure(snds, truth):
+        p = m.published
+        source = f"{p.value:g} {p.unit} ({p.publisher} {p.year})" if p else "-"
+        table.add_row(m.label, m.years, source, m.text(m.truth), m.text(m.claims),
+                      m.ratios(), m.verdict())
+    return table
+
+
+def synth_report(
+    dataset: Path = typer.Argument(..., help="A synthetic SNDS dataset folder."),
+    truth: Path | None = typer.Option(None, help="Its truth (default: DATASET.truth)."),
+) -> None:
+    """Print the realism and prevalence tables of an existing synthetic SNDS and its truth."""
+    from hygie.synth.realism import RealismError
+
+    try:
+        snds, tr = Dataset.open(dataset), Dataset.open(truth or truth_path(dataset))
+        console.print(realism_table(snds, tr))
+        console.print(prevalence_table(snds, tr))
+    except (LakeError, RealismError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
 def synth(
     patients: int = typer.Option(..., "--patients", "-n", help="Number of people."),
     seed: int = typer.Option(1, help="Random seed: same seed and parameters, same bytes."),
@@ -75,11 +107,12 @@ def synth(
     force: bool = typer.Option(False, "--force", help="Replace existing output folders."),
     workers: int | None = typer.Option(None, help="Worker processes (default: all cores)."),
     chunk_size: int = typer.Option(10_000, help="Patients per chunk (bounds memory)."),
-    report: bool = typer.Option(False, help="Also print the prevalence table."),
+    report: bool = typer.Option(False, help="Also print the realism and prevalence tables."),
 ) -> None:
     """Generate a synthetic SNDS (DCIR, PMSI MCO, ALD, causes of death) and its truth."""
     snds, tr = run_synth(patients, seed, years, out, truth, force, workers, chunk_size)
     console.print(summary(snds, tr))
     console.print(f"truth written apart to {truth or truth_path(out)}")
     if report:
+        console.print(realism_table(snds, tr))
         console.print(prevalence_table(snds, tr))

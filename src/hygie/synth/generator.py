@@ -148,6 +148,8 @@ def truth_tables(rng: np.random.Generator, ids: Identities) -> dict[str, pa.Tabl
                             geo.communes[pe.commune]), pa.string()),
         "last_name": pa.array(last, pa.string()), "first_name": pa.array(first, pa.string()),
         "birth_date": dates(pe.birth), "sex": pe.sex.astype(np.int8),
+        # People who joined from abroad (the others are insured from birth).
+        "arrival_date": dates(np.where(pe.entry != pe.birth, pe.entry, NEVER)),
         "department": pick(geo.departments, pe.dept, pa.string()),
         "commune": pick(geo.communes, pe.commune, pa.string()),
         "death_date": dates(pe.death),

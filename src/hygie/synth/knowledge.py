@@ -339,10 +339,29 @@ class Condition:
     onset_sessions: tuple[str, int, int, float] | None = None
     ald_years: int = 5  # an ALD is granted for this many years, then renewed while it lasts
     ald_if_untreated: float = 0.3  # ALD probability of untreated patients, against treated ones
+    ald_delay: int = 365  # days from onset to the ALD registration, at most
     requires: str = ""  # a condition the person must already have (a graft needs kidney failure)
     excludes: str = ""  # a condition the person cannot also have (type 1 versus type 2 diabetes)
 
 
+# Sources of the prevalence curves (rounded, by age and sex; the figures are the published ones,
+# the curves' shapes by age are read from the same publications):
+# - type 2 diabetes: about 5.3 % of people drug-treated in 2020, plus untreated and diet-only
+#   patients, "Le diabete en France: prevalence du diabete traite pharmacologiquement", Sante
+#   publique France, 2021 (https://www.santepubliquefrance.fr/); type 1 is about 6 % to 10 % of
+#   treated diabetes (assumption within that range);
+# - heart failure 2.6 % of adults (Sante publique France, 2022), ischaemic heart disease 5.6 % of
+#   adults on 1 January 2023 and stroke 2.05 % of adults with 231 people hospitalised per 100,000
+#   a year (Sante publique France, "Maladies cardiovasculaires et accident vasculaire cerebral",
+#   https://www.santepubliquefrance.fr/);
+# - COPD, asthma, dementia, depression, breast cancer and kidney failure: "Cartographie des
+#   pathologies et des depenses", Assurance Maladie, 2021 (https://data.ameli.fr/), raised where the
+#   cartographie only sees treated or hospitalised patients (COPD: about 5 % of adults over 40,
+#   most undiagnosed; dementia: about 1.2 million people);
+# - end-stage kidney disease: about 50,000 people on dialysis and 42,000 with a graft, "Rapport
+#   annuel REIN", Agence de la biomedecine, 2021 (https://www.agence-biomedecine.fr/).
+# Hazard ratios of death (mortality_hr) and care rates are orders of magnitude of the clinical
+# literature (assumption).
 CONDITIONS: tuple[Condition, ...] = (
     Condition(
         "t2d", "Type 2 diabetes",
@@ -375,8 +394,8 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
     Condition(
         "heart_failure", "Heart failure",
-        ((40, 0.0006, 0.0004), (45, 0.0025, 0.0018), (55, 0.010, 0.005), (65, 0.029, 0.017),
-         (75, 0.080, 0.058), (85, 0.19, 0.16), (95, 0.30, 0.28)),
+        ((40, 0.0005, 0.0003), (45, 0.002, 0.0014), (55, 0.008, 0.004), (65, 0.023, 0.014),
+         (75, 0.064, 0.046), (85, 0.15, 0.13), (95, 0.24, 0.22)),
         40, 10, (5, ("I500", "I509"), 0.55), ("I500", "I509"), 0.6,
         (Treatment("furosemide", 0.8), Treatment("bisoprolol", 0.7), Treatment("ramipril", 0.55),
          Treatment("sacubitril_valsartan", 0.2), Treatment("spironolactone", 0.3)),
@@ -417,7 +436,7 @@ CONDITIONS: tuple[Condition, ...] = (
         visits=((GP, 6.0), (NEUROLOGY, 0.6)),
         acts=(("EBQM001", RADIOLOGY, 0.3),),
         onset_stay=("stroke", 0.9),
-        stays=(("stroke", 0.04), ("tia", 0.03)),  # recurrences
+        stays=(("stroke", 0.02), ("tia", 0.03)),  # recurrences
         mortality_hr=2.0, death_code="I64",
         codes=('I61', 'I63', 'I64'), marker_atc=('B01AC', 'B01AF'),
     ),
@@ -448,8 +467,8 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
     Condition(
         "eskd", "End-stage kidney disease (dialysis or graft)",
-        ((18, 0.0, 0.0), (20, 0.0004, 0.0002), (50, 0.0022, 0.0011), (65, 0.0055, 0.0027),
-         (80, 0.0065, 0.0032), (95, 0.003, 0.0015)),
+        ((18, 0.0, 0.0), (20, 0.0003, 0.00015), (50, 0.0015, 0.0008), (65, 0.0039, 0.0019),
+         (80, 0.0045, 0.0022), (95, 0.0021, 0.001)),
         18, 8, (19, ("N185",), 0.95), ("N185",), 0.9,
         (Treatment("epoetin", 0.6, 0.9), Treatment("sevelamer", 0.5)),
         labs=(("kidney", 10.0),),
@@ -463,9 +482,9 @@ CONDITIONS: tuple[Condition, ...] = (
     # annuel REIN", Agence de la biomedecine, 2021, https://www.agence-biomedecine.fr/).
     Condition(
         "kidney_graft", "Kidney graft",
-        ((18, 0.0, 0.0), (20, 0.0002, 0.0001), (50, 0.0012, 0.0006), (65, 0.0022, 0.0011),
-         (80, 0.0010, 0.0005), (95, 0.0, 0.0)),
-        18, 25, (19, ("Z940", "N185"), 0.9), ("Z940",), 0.7,
+        ((18, 0.0, 0.0), (20, 0.0002, 0.0001), (50, 0.0010, 0.0005), (65, 0.0019, 0.0009),
+         (80, 0.0012, 0.0006), (95, 0.0, 0.0)),
+        18, 25, (19, ("Z940",), 0.9), ("Z940",), 0.7,
         (Treatment("tacrolimus", 0.9, 0.95), Treatment("mycophenolate", 0.8, 0.95)),
         labs=(("kidney", 6.0),),
         visits=((GP, 4.0), (NEPHROLOGY, 3.0)),
@@ -493,14 +512,14 @@ CONDITIONS: tuple[Condition, ...] = (
         "breast_cancer", "Breast cancer (women)",
         ((30, 0.0, 0.0005), (40, 0.0, 0.004), (50, 0.0, 0.014), (60, 0.0, 0.028),
          (70, 0.0, 0.04), (85, 0.0, 0.042)),
-        25, 10, (30, ("C509", "C504"), 0.9), ("C509",), 0.7,
+        25, 10, (30, ("C509", "C504"), 0.95), ("C509",), 0.7,
         (Treatment("letrozole", 0.45), Treatment("tamoxifen", 0.25)),
         untreated=0.2,
         visits=((GP, 4.0), (GYNAECOLOGY, 1.0)),
         acts=(("QEQK001", RADIOLOGY, 1.0),),  # follow-up mammography, not screening
         onset_stay=("breast_surgery", 0.85),
         onset_sessions=("chemotherapy", 6, 21, 0.5),
-        mortality_hr=1.5, death_code="C509", sexes=(2,),
+        mortality_hr=1.5, death_code="C509", sexes=(2,), ald_if_untreated=1.0, ald_delay=60,
         codes=('C50',), marker_atc=('L02B',),
         # About 61,000 new cases a year ("Panorama des cancers en France", INCa, 2023,
         # https://www.e-cancer.fr/).
@@ -624,8 +643,9 @@ ACUTE_BOXES: dict[str, int] = {"paracetamol": 2, "ibuprofen": 1, "amoxicillin": 
                                "prednisolone": 1, "tramadol": 2}
 
 # Everyday polypharmacy: the mean number of chronic treatments outside the tracked conditions by
-# age, before adherence and starts and stops in the period (about 41 reimbursed boxes per inhabitant a year, "Medicaments: consommation et depenses",
-# Assurance Maladie / ANSM, 2023, https://www.ameli.fr/; the over-75s take 7 to 10 drugs a day,
+# age, before adherence and starts and stops in the period (about 41 reimbursed boxes per
+# inhabitant a year, "Medicaments: consommation et depenses", Assurance Maladie / ANSM, 2023,
+# https://www.ameli.fr/; the over-75s take 7 to 10 drugs a day,
 # "Polymedication des personnes agees", DREES, 2021). Each person draws a Poisson count around it
 # from CHRONIC_DRUGS by weight.
 POLYPHARMACY: tuple[tuple[int, float], ...] = (
@@ -667,10 +687,17 @@ BACKGROUND_ALDS: tuple[tuple[int, tuple[str, ...], tuple[tuple[int, float, float
     (7, ("B24",), ((0, 0.0, 0.0), (25, 0.002, 0.001), (50, 0.004, 0.0015), (80, 0.001, 0.0005))),
 )
 
-# Codes of ordinary deaths with no tracked condition behind them.
-BACKGROUND_DEATH_CODES = ("I219", "C349", "C189", "J189", "R99", "X59", "I64", "C61")
+# Underlying causes of the deaths not due to a tracked condition, with their weights: cancers are
+# the first cause of death in France (about a quarter of all deaths, the lung first), then
+# cardiovascular diseases, respiratory diseases, external causes and ill-defined causes ("Les
+# causes de deces en France", DREES and Inserm-CepiDc, 2021, https://drees.solidarites-sante.gouv.fr/).
+BACKGROUND_DEATH_CODES: tuple[tuple[str, float], ...] = (
+    ("C349", 0.10), ("C189", 0.05), ("C61", 0.03), ("C259", 0.04), ("C220", 0.03),
+    ("C80", 0.05), ("C169", 0.02), ("C900", 0.02), ("I219", 0.07), ("I64", 0.05),
+    ("I469", 0.04), ("J189", 0.06), ("A419", 0.04), ("N179", 0.03), ("K746", 0.03),
+    ("R99", 0.12), ("X59", 0.04), ("W19", 0.04), ("X70", 0.02), ("J449", 0.03),
+)
 
 # Data-quality realism.
-INFO_ONLY_SHARE = 0.03  # DCIR lines duplicated "for information" (DPN_QLF = 71)
 CORRECTION_SHARE = 0.01  # DCIR lines cancelled by a negative line and billed again
 PMSI_BAD_FLAG_SHARE = 0.015  # PMSI stays whose linkage quality flags are not all '0'

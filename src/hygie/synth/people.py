@@ -316,12 +316,13 @@ def make_people(rng: np.random.Generator, gids: np.ndarray, start: int, end: int
     total = len(g)
     death_code = np.full(total, "", dtype=object)
     dead = death != NEVER
-    background = np.array(K.BACKGROUND_DEATH_CODES, dtype=object)
-    death_code[dead] = background[rng.integers(0, len(background), dead.sum())]
+    background = np.array([c for c, _ in K.BACKGROUND_DEATH_CODES], dtype=object)
+    weight = np.array([w for _, w in K.BACKGROUND_DEATH_CODES])
+    death_code[dead] = background[rng.choice(len(background), dead.sum(), p=weight / weight.sum())]
     hrs = np.array([c.mortality_hr for c in K.CONDITIONS])
     weighted = np.where(has, hrs[None, :] - 1.0, 0.0)
     main = weighted.argmax(axis=1)
-    from_condition = dead & (weighted.max(axis=1) > 0) & (rng.random(total) < 0.65)
+    from_condition = dead & (weighted.max(axis=1) > 0) & (rng.random(total) < 0.5)
     codes = np.array([c.death_code for c in K.CONDITIONS], dtype=object)
     death_code[from_condition] = codes[main[from_condition]]
 
