@@ -6,7 +6,7 @@ The definitions and hand-written SQL are the ones the tests check for equal resu
   the same with continuous coverage and two exclusions on other code lists (type 1 diabetes in the
   PMSI or ALD, insulin in the year before);
 - `insulin_2021` (tests/test_cohort_examples.py): at least 3 insulin dispensings in the calendar
-  year 2021, alive at its end.
+  year 2021, alive at the end of 2022.
 Both sides run in the same process on the same engine and must return the same people. On Spark
 the hand-written side is native Spark SQL, not a translation. Used by bench/engine_bench.py.
 """

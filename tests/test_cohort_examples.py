@@ -127,7 +127,7 @@ ORDER BY 1""",
 # them too): a calendar-year criterion and a date of life.
 INSULIN_2021 = """
 name: insulin_2021
-title: Treated diabetics with at least 3 insulin dispensings in 2021, alive at its end
+title: Treated diabetics with at least 3 insulin dispensings in 2021, alive a year after
 period: {start: 2021-01-01, end: 2021-12-31}
 codelists:
   antidiabetics: {system: ATC, codes: ["A10*"]}
@@ -137,7 +137,7 @@ require:
   - dispensed: insulins
     at_least: 3
     in_year: 2021
-  - alive: 2021-12-31
+  - alive: 2022-12-31
 """
 EXTRA = {"insulin_2021": (INSULIN_2021, f"""
 WITH {HAND_COMMON}, entry AS (
@@ -148,7 +148,7 @@ WITH {HAND_COMMON}, entry AS (
   WHERE ATC LIKE 'A10A%' AND d BETWEEN DATE '2021-01-01' AND DATE '2021-12-31' GROUP BY pid
 )
 SELECT e.pid, e.idx, coalesce(i.n >= 3, false) AS k1,
-  b.death IS NULL OR b.death >= DATE '2021-12-31' AS k2
+  b.death IS NULL OR b.death >= DATE '2022-12-31' AS k2
 FROM entry e LEFT JOIN insulin_days i ON i.pid = e.pid LEFT JOIN ben b ON b.pid = e.pid
 ORDER BY 1""")}
 
@@ -207,7 +207,7 @@ WITH {PORTABLE}, entry AS (
 SELECT e.pid, e.idx FROM entry e
 JOIN insulin_days i ON i.pid = e.pid
 LEFT JOIN ben b ON b.pid = e.pid
-WHERE b.death IS NULL OR b.death >= DATE '2021-12-31'
+WHERE b.death IS NULL OR b.death >= DATE '2022-12-31'
 ORDER BY 1""",
 }
 

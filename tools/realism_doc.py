@@ -49,19 +49,20 @@ def definitions(measures: list[Measure]) -> list[str]:
 
 
 def sources() -> list[str]:
-    lines, seen = [], set()
-    for p in PUBLISHED:
-        if (p.key, p.source) in seen:
-            continue
-        seen.add((p.key, p.source))
-        years = sorted(q.year for q in PUBLISHED if q.key == p.key and q.source[:10] ==
-                       p.source[:10])
-        figures = ", ".join(f"{q.value:g} ({q.year})" for q in PUBLISHED if q.key == p.key) \
-            if len(years) > 1 else f"{p.value:g} {p.unit}"
-        note = f" {p.note[0].upper()}{p.note[1:]}." if p.note and len(years) == 1 else ""
-        lines.append(f"- {p.label}, {p.population}: {figures}. {p.publisher}, *{p.source}*"
-                     f"{' (each year)' if len(years) > 1 else f', {p.year}'}, <{p.address}>; "
-                     f"{p.provenance}.{note}")
+    """One line per measure: its figures (by year when there are several) and their source."""
+    lines = []
+    for key in dict.fromkeys(p.key for p in PUBLISHED):
+        rows = [p for p in PUBLISHED if p.key == key]
+        p = rows[0]
+        if len(rows) > 1:
+            figures = ", ".join(f"{q.value:g} ({q.year})" for q in rows)
+            where = f"*{p.source.rsplit(' ', 1)[0]}* of each year"
+        else:
+            figures = f"{p.value:g} {p.unit}"
+            where = f"*{p.source}*, {p.year}"
+        note = f" {p.note[0].upper()}{p.note[1:]}." if p.note and len(rows) == 1 else ""
+        lines.append(f"- {p.label}, {p.population}: {figures}. {p.publisher}, {where}, "
+                     f"<{p.address}>; {p.provenance}.{note}")
     return lines
 
 

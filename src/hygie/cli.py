@@ -34,7 +34,7 @@ def demo(
     from rich.console import Console
 
     from hygie.snds.validate import validate_dataset
-    from hygie.synth.cli import prevalence_table, run_synth, summary
+    from hygie.synth.cli import prevalence_table, realism_table, run_synth, summary
 
     console = Console()
     snds, truth = run_synth(patients, 1, "2019-2023", out, None, True, None, 10_000)
@@ -45,6 +45,7 @@ def demo(
         raise typer.Exit(1)
     console.print(f"[green]valid:[/] every table matches its SNDS schema ({snds.path})")
     console.print(prevalence_table(snds, truth))
+    console.print(realism_table(snds, truth))
 
 
 def main() -> None:

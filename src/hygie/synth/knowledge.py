@@ -412,7 +412,7 @@ CONDITIONS: tuple[Condition, ...] = (
         "coronary", "Coronary heart disease",
         ((35, 0.0, 0.0), (40, 0.004, 0.001), (50, 0.028, 0.007), (60, 0.09, 0.028), (70, 0.18, 0.07),
          (80, 0.26, 0.14), (95, 0.30, 0.20)),
-        35, 20, (13, ("I251", "I209"), 0.65), ("I251",), 0.5,
+        35, 20, (13, ("I251", "I209"), 0.75), ("I251",), 0.5,
         (Treatment("aspirin_low", 0.8), Treatment("atorvastatin", 0.75), Treatment("bisoprolol", 0.6),
          Treatment("ramipril", 0.45), Treatment("clopidogrel", 0.3)),
         untreated=0.05,
@@ -428,7 +428,7 @@ CONDITIONS: tuple[Condition, ...] = (
         "stroke", "Stroke (history of)",
         ((30, 0.0, 0.0), (40, 0.0035, 0.0026), (50, 0.009, 0.007), (60, 0.020, 0.015),
          (70, 0.047, 0.033), (80, 0.084, 0.070), (95, 0.12, 0.105)),
-        30, 15, (1, ("I639", "I64"), 0.45), ("I639", "I694"), 0.5,
+        30, 15, (1, ("I639", "I64"), 0.65), ("I639", "I694"), 0.5,
         (Treatment("clopidogrel", 0.45), Treatment("aspirin_low", 0.4),
          Treatment("atorvastatin", 0.65), Treatment("apixaban", 0.25)),
         untreated=0.1,
@@ -523,8 +523,8 @@ CONDITIONS: tuple[Condition, ...] = (
         codes=('C50',), marker_atc=('L02B',),
         # About 61,000 new cases a year ("Panorama des cancers en France", INCa, 2023,
         # https://www.e-cancer.fr/).
-        incidence=((25, 0.0, 0.0001), (30, 0.0, 0.0003), (40, 0.0, 0.0015), (50, 0.0, 0.0028),
-                   (60, 0.0, 0.0035), (70, 0.0, 0.0040), (80, 0.0, 0.0030), (90, 0.0, 0.0025)),
+        incidence=((25, 0.0, 0.0001), (30, 0.0, 0.0004), (40, 0.0, 0.0018), (50, 0.0, 0.0033),
+                   (60, 0.0, 0.0041), (70, 0.0, 0.0047), (80, 0.0, 0.0035), (90, 0.0, 0.0029)),
     ),
     Condition(
         "depression", "Depression",

@@ -219,7 +219,7 @@ def pmsi(rng: np.random.Generator, ids: Identities, care: Care, chunk: int,
     session = np.array([t.session for t in types])[kind]
     h = pe.dept[p] * per + np.where(session, 0, rng.integers(0, per, n))
     eta = hosp["finess"][h].astype(np.int64)
-    rsa = chunk * 1_000_000 + np.arange(1, n + 1)
+    rsa = chunk * 1_000_000_000 + np.arange(1, n + 1)  # room for any chunk's stays
     bad = rng.random(n) < K.PMSI_BAD_FLAG_SHARE
     which_bad = rng.integers(0, 3, n)
     out_year, _ = year_month(exit_)
