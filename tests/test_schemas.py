@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 
@@ -56,3 +58,20 @@ def test_deviations_are_applied_and_listed_in_one_place():
     for name in ("T_MCOaaB", "T_MCO21C", "T_MCOaaE", "T_MCOaaD"):  # one type for the stay key
         eta = load_schemas().table(name).field("ETA_NUM")
         assert eta.type == "string" and eta.arrow_type == pa.string()
+
+
+def test_schema_texts_are_read_without_control_characters():
+    """The packaged files hold Windows-1252 punctuation read as Latin-1 (PROVENANCE.md); the
+    loaded texts have the characters meant."""
+    import re
+
+    from hygie.snds.schemas import DATA_ROOT, load_schemas
+
+    c1 = re.compile("[\x80-\x9f]")
+    raw = [p for p in Path(str(DATA_ROOT / "schemas")).rglob("*.json")
+           if c1.search(p.read_text(encoding="utf-8"))]
+    assert len(raw) == 21  # not vacuous: the files still hold them
+    for schema in load_schemas().tables.values():
+        assert not c1.search(schema.title), schema.name
+        assert not any(c1.search(f.description) for f in schema.fields), schema.name
+    assert "l’ensemble" in load_schemas().table("KI_ECD_R").title

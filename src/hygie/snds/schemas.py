@@ -117,6 +117,17 @@ def arrow_type(ftype: str, fmt: str = "default") -> pa.DataType:
     }[ftype]
 
 
+# The published schemas hold Windows-1252 punctuation read as Latin-1: C1 control characters
+# (U+0080-U+009F) where an apostrophe, a dash, an ellipsis or "oe" was meant. They are put back
+# here, when the texts are read (PROVENANCE.md counts them); nothing else is changed.
+_C1 = {c: bytes([c]).decode("cp1252", errors="ignore") for c in range(0x80, 0xA0)}
+
+
+def repair_text(text: str) -> str:
+    """A schema text with its C1 control characters replaced by the characters meant."""
+    return text.translate(_C1)
+
+
 def _as_tuple(value: str | list[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
@@ -132,7 +143,7 @@ def _parse_field(raw: dict) -> Field:
         format=raw.get("format") or "default",
         length=int(length) if length.isdigit() else None,
         scale=int(scale) if scale.isdigit() else None,
-        description=raw.get("description") or "",
+        description=repair_text(raw.get("description") or ""),
         nomenclature=None if list_name in ("-", "") else list_name,
         nomenclature_column=column or None,
         required=bool(constraints.get("required", False)),
@@ -149,7 +160,7 @@ def parse_table_schema(raw: dict, source: str = "") -> TableSchema:
     )
     return TableSchema(
         name=raw["name"],
-        title=raw.get("title") or "",
+        title=repair_text(raw.get("title") or ""),
         product=raw.get("produit") or "",
         fields=tuple(_parse_field(f) for f in raw["fields"]),
         primary_key=_as_tuple(raw.get("primaryKey") or []),

@@ -44,6 +44,24 @@ def manage(ctx: typer.Context) -> None:
     execute_from_command_line(["hygie manage", *ctx.args])
 
 
+def _pseudonymisation_secret() -> None:
+    """Counts need the pseudonymisation secret: on the embedded defaults, make a development one
+    (said once, when made); on a deployment, say that counts wait for the operators' secret."""
+    from django.conf import settings
+
+    from hygie.web.devsecret import configured, deployed, local_secret
+
+    path, made = local_secret(settings.HOME, os.environ)
+    if path is not None:
+        os.environ["HYGIE_PSEUDO_SECRET_FILE"] = str(path)  # the site and its workers
+        if made:
+            typer.echo(f"Made a development pseudonymisation secret in {path}: for synthetic data "
+                       "on this machine only; a deployment sets HYGIE_PSEUDO_SECRET_FILE.")
+    elif deployed(os.environ) and not configured(os.environ):
+        typer.echo("No pseudonymisation secret (HYGIE_PSEUDO_SECRET_FILE): feasibility counts "
+                   "are refused until one is configured.", err=True)
+
+
 def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
           port: int = typer.Option(8000, help="Port."),
           threads: int = typer.Option(8, help="Web server threads."),
@@ -59,6 +77,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    _pseudonymisation_secret()
     from hygie.web.catalogue.models import Dataset
 
     empty = not Dataset.objects.exists()

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from hygie.web import health, views
 from hygie.web.accounts.views import set_language
@@ -16,6 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("hygie.web.audit.urls")),
     path("healthz", health.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static("hygie/favicon.svg"), permanent=True)),
 ]
 if settings.OIDC_ENABLED:
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

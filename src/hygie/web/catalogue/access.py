@@ -27,14 +27,19 @@ def can_edit(user: Any, dataset: Dataset) -> bool:
     return user.is_catalogue_team or user.memberships.filter(holder_id=dataset.holder_id).exists()
 
 
+# Once published, a version stays readable when a newer one replaces it (archived): the changes
+# page and citations link to it.
+RELEASED = (Status.PUBLISHED, Status.ARCHIVED)
+
+
 def visible_versions(user: Any) -> QuerySet[DatasetVersion]:
     versions = DatasetVersion.objects.select_related("dataset", "dataset__holder")
     if not getattr(user, "is_authenticated", False):
-        return versions.filter(status=Status.PUBLISHED)
+        return versions.filter(status__in=RELEASED)
     if user.is_catalogue_team:
         return versions
     holders = user.memberships.values("holder_id")
-    return versions.filter(Q(status=Status.PUBLISHED) | Q(dataset__holder_id__in=holders))
+    return versions.filter(Q(status__in=RELEASED) | Q(dataset__holder_id__in=holders))
 
 
 def _preferred(versions: QuerySet[DatasetVersion]) -> DatasetVersion | None:

@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from hygie.catalogue.diff import diff
 from hygie.catalogue.spec import RelationSpec
 from hygie.web.audit.models import AuditEvent
-from hygie.web.catalogue.access import get_version
+from hygie.web.catalogue.access import RELEASED, get_version
 from hygie.web.catalogue.editing_views import editable_dataset, refusals
 from hygie.web.catalogue.importer import spec_of
-from hygie.web.catalogue.models import Dataset, DatasetVersion, Status
+from hygie.web.catalogue.models import Dataset, DatasetVersion
 
 ATTRIBUTES = {
     "type": _("type"), "format": _("format"), "length": _("length"), "scale": _("decimals"),
@@ -46,7 +46,6 @@ ACTIONS = {
     "admin.change": _("changed in the administration"),
 }
 # Released versions: what the public saw. A version is compared with the last one of them.
-RELEASED = (Status.PUBLISHED, Status.ARCHIVED)
 
 
 def previous_release(version: DatasetVersion) -> DatasetVersion | None:

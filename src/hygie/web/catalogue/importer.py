@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from hygie.catalogue.spec import RelationSpec, SpecError, TableSpec, VariableSpec, VersionSpec
+from hygie.snds.schemas import repair_text
 from hygie.web.audit.record import record
 from hygie.web.catalogue.models import (
     Code,
@@ -27,8 +28,9 @@ BATCH = 5000
 
 def _line(text: str) -> str:
     """A text for a single-line field (a title broken over two lines in a descriptor stays
-    readable, on one line)."""
-    return one_line(text) if text else text
+    readable, on one line; Windows-1252 punctuation read as Latin-1 gets its character back
+    rather than a space)."""
+    return one_line(repair_text(text)) if text else text
 
 
 def _bad_names(spec: VersionSpec) -> list[tuple[str, str]]:

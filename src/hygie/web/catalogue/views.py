@@ -41,10 +41,11 @@ def dataset(request: HttpRequest, slug: str, number: int | None = None) -> HttpR
             grouped.setdefault(t.product or "-", []).append(t)
         return grouped
 
+    versions = visible_versions(request.user).filter(dataset=ds).order_by("-number")
     return render(request, "catalogue/dataset.html", {
         "dataset": ds, "version": version, "products": products,
-        "cache_seconds": _cache_seconds(version),
-        "versions": visible_versions(request.user).filter(dataset=ds).order_by("-number"),
+        "cache_seconds": _cache_seconds(version), "versions": versions,
+        "current": versions.filter(status=Status.PUBLISHED).first(),
         "can_edit": can_edit(request.user, ds), "Status": Status})
 
 
