@@ -452,6 +452,37 @@ def test_the_worker_computes_and_stores_the_statistics(attached, computed, clien
     assert status["state"] == "done" and status["active"] is False and "error" not in status
 
 
+def test_figures_of_synthetic_data_are_labelled_and_never_exported(attached, client):
+    """The generator's manifest makes the version synthetic: its page says so beside the figures,
+    and the HealthDCAT-AP export does not tell harvesters the sample's counts."""
+    assert attached.lake_synthetic and (attached.first_year, attached.last_year) == (2019, 2022)
+    run_jobs("statistics")
+    page = client.get("/catalogue/snds/v1/statistics/").content.decode()
+    assert 'class="tag synthetic"' in page and 'id="synthetic-note"' in page
+    export = client.get("/catalogue/snds/dcat.ttl").content.decode()
+    assert "numberOfUniqueIndividuals" not in export and "numberOfRecords" not in export
+
+
+def test_real_data_are_not_labelled_synthetic(snds_version, lake, tmp_path,
+                                              django_capture_on_commit_callbacks):
+    """The same tables under another producer's manifest (an ingested extract) are real data."""
+    import json
+    import shutil
+
+    from hygie.engine.lake import MANIFEST
+    from hygie.web.catalogue.lake import attach_lake
+
+    copy = tmp_path / "extract"
+    shutil.copytree(lake.path, copy)
+    manifest = json.loads((copy / MANIFEST).read_text())
+    manifest["source"] = {"generator": "hygie.snds.ingest", "origin": "/data/extract"}
+    (copy / MANIFEST).write_text(json.dumps(manifest))
+    with django_capture_on_commit_callbacks(execute=True):
+        attach_lake(snds_version, copy)
+    snds_version.refresh_from_db()
+    assert not snds_version.lake_synthetic
+
+
 def test_the_editors_hear_when_the_figures_are_ready_or_failed(
         attached, make_user, mailoutbox, django_capture_on_commit_callbacks):
     from hygie.web.catalogue.models import DatasetVersion

@@ -38,6 +38,7 @@ from hygie.synth.tables import (
 )
 
 MIN_YEAR, MAX_YEAR = 2006, 2099  # the SNDS starts in 2006; PMSI tables carry a 2-digit year
+GENERATOR = "hygie.synth"  # the manifest's source: how readers tell synthetic data apart
 MAX_CHUNKS = 9999  # the chunk number is the DCIR emission order FLX_EMT_ORD (4 digits)
 
 
@@ -211,7 +212,7 @@ def generate(params: SynthParams, out: Path, *, truth: Path | None = None, force
         except LakeError as exc:
             raise SynthError(str(exc)) from None
     workers = max(1, min(workers or os.cpu_count() or 1, params.chunks))
-    source = {"generator": "hygie.synth", "parameters": asdict(params)}
+    source = {"generator": GENERATOR, "parameters": asdict(params)}
     with DatasetWriter(out, kind="snds", source=source, schema_version=SCHEMA_VERSION,
                        force=force) as snds_w, \
             DatasetWriter(truth, kind="truth", source=source, schema_version="hygie-truth/1",

@@ -10,12 +10,18 @@ from django.db import transaction
 from hygie.engine.lake import Dataset as LakeDataset
 from hygie.engine.lake import LakeError, sha256_file
 from hygie.snds.schemas import generic_name
+from hygie.synth.generator import GENERATOR as SYNTHETIC_GENERATOR
 from hygie.web.audit.record import record
 from hygie.web.catalogue.models import DatasetVersion
 
 
 class AttachError(ValueError):
     pass
+
+
+def is_synthetic(lake: LakeDataset) -> bool:
+    """Written by the synthetic generator, as its manifest says."""
+    return (lake.manifest.get("source") or {}).get("generator") == SYNTHETIC_GENERATOR
 
 
 def attach_lake(version: DatasetVersion, path: str | Path, *, user: Any = None) -> LakeDataset:
@@ -29,16 +35,21 @@ def attach_lake(version: DatasetVersion, path: str | Path, *, user: Any = None) 
     unknown = [t for t in lake.tables if t not in described and generic_name(t) not in described]
     if unknown:
         raise AttachError(f"{path}: tables not described by {version}: {', '.join(unknown)}")
-    params = (lake.manifest.get("source") or {}).get("parameters") or {}
+    source = lake.manifest.get("source") or {}
+    params = source.get("parameters") or {}
     years = str(params.get("years", ""))
+    if "-" in years:
+        first, last = years.split("-", 1)
+    else:  # the generator's parameters
+        first, last = params.get("first_year"), params.get("last_year")
     with transaction.atomic():
         version.lake_path = str(Path(path).resolve())
         version.lake_manifest_sha256 = sha256_file(lake.path / "manifest.json")
-        if "-" in years:
-            first, last = years.split("-", 1)
+        version.lake_synthetic = is_synthetic(lake)
+        if first and last:
             version.first_year, version.last_year = int(first), int(last)
-        version.save(update_fields=["lake_path", "lake_manifest_sha256", "first_year",
-                                    "last_year"])
+        version.save(update_fields=["lake_path", "lake_manifest_sha256", "lake_synthetic",
+                                    "first_year", "last_year"])
         record("catalogue.lake_attached", version, actor=user, path=version.lake_path,
                manifest_sha256=version.lake_manifest_sha256)
         # New data, new statistics: the job is enqueued by transaction.on_commit.

@@ -172,6 +172,9 @@ class DatasetVersion(models.Model):
     # A lake dataset attached to the version: its folder and manifest digest.
     lake_path = models.CharField(_("lake dataset"), max_length=500, blank=True)
     lake_manifest_sha256 = models.CharField(max_length=64, blank=True)
+    # Synthetic data (written by the generator, per the lake's manifest): their figures describe
+    # the synthetic sample, never the real dataset, and are labelled so everywhere.
+    lake_synthetic = models.BooleanField(_("synthetic data"), default=False)
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")

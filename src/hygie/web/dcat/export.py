@@ -68,6 +68,8 @@ def access_body(name: str) -> dcat.Agent | None:
 def _figures(version: DatasetVersion) -> dcat.Figures:
     """The version's released figures: counts perturbed by the cell key and rounded, as on its
     page (`Statistics.released`); a count under the threshold is left out, never written."""
+    if version.lake_synthetic:  # figures of a synthetic sample say nothing of the dataset
+        return dcat.Figures()
     try:
         stats = version.statistics
     except Statistics.DoesNotExist:
