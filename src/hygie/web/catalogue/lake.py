@@ -38,10 +38,8 @@ def attach_lake(version: DatasetVersion, path: str | Path, *, user: Any = None) 
     source = lake.manifest.get("source") or {}
     params = source.get("parameters") or {}
     years = str(params.get("years", ""))
-    if "-" in years:
-        first, last = years.split("-", 1)
-    else:  # the generator's parameters
-        first, last = params.get("first_year"), params.get("last_year")
+    first, last = years.split("-", 1) if "-" in years else (  # else the generator's parameters
+        str(params.get("first_year") or ""), str(params.get("last_year") or ""))
     with transaction.atomic():
         version.lake_path = str(Path(path).resolve())
         version.lake_manifest_sha256 = sha256_file(lake.path / "manifest.json")
