@@ -146,6 +146,8 @@ def test_the_whole_catalogue_conforms_without_statistics(client):
     assert {str(o) for o in g.objects(SNDS, DCAT.keyword)} >= {"SNDS", "PMSI"}
     assert g.value(SNDS, DCAT.landingPage) == URIRef("https://www.snds.gouv.fr")
     assert str(g.value(SNDS, DCAT.version)) == "1"
+    # The SNDS data are not open: no licence, not the schemas' MPL-2.0 as if it were the data's.
+    assert list(g.objects(None, DCT.license)) == []
 
 
 @pytest.mark.django_db

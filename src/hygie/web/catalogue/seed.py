@@ -47,7 +47,9 @@ def load_snds(*, user: Any = None, publish: bool = True) -> DatasetVersion:
                 "gdpr_bases": ["A6-1-e", "A9-2-i", "A9-2-j"],
                 "retention": "19 ans plus l'année en cours",
                 "access_body": "Health Data Hub (Plateforme des données de santé)",
-                "licence": "https://www.mozilla.org/en-US/MPL/2.0/",
+                # No licence: the data are not open (access under the articles above); the
+                # MPL-2.0 of the schemas is the description's licence, not the data's.
+                "licence": "",
                 "landing_page": "https://www.snds.gouv.fr"})
         spec = snds_spec()
         version = import_version(dataset, spec, user=user, label=spec.source,
