@@ -1,0 +1,3 @@
+"""The synthetic SNDS."""
+
+GENERATOR = "hygie.synth"  # the manifest's source: how readers tell synthetic data apart

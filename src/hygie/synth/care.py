@@ -85,17 +85,18 @@ def refills(rng: np.random.Generator, people: People, start: int, p: np.ndarray,
     short box twice over. Returns (plan index, day, boxes)."""
     monthly = days_per_box <= 45
     step = np.where(monthly, 1, np.maximum(days_per_box // PHARMACY_CYCLE, 1))
-    anchor = np.maximum(people.entry[p], start) + (
-        hashed(0, 31, people.gid[p]) % np.uint64(PHARMACY_CYCLE)).astype(np.int64)
+    # Each person's pharmacy day of the cycle and a token that shifts each visit by a few days,
+    # the same for all their treatments.
+    token = rng.integers(0, 2**40, len(people), dtype=np.int64)
+    anchor = np.maximum(people.entry[p], start) + token[p] % PHARMACY_CYCLE
     k0 = np.maximum(-(-(lo - anchor) // PHARMACY_CYCLE), 0)
     k1 = (hi - anchor) // PHARMACY_CYCLE
     count = np.where(k1 >= k0, (k1 - k0) // step + 1, 0).astype(np.int64)
     take = np.repeat(np.arange(len(p)), count)
     seq = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
     cycle = k0[take] + seq * step[take]
-    pid = people.gid[p[take]].astype(np.uint64)
-    jitter = (hashed(0, 37, pid * np.uint64(65536) + cycle.astype(np.uint64))
-              % np.uint64(7)).astype(np.int64) - 3
+    visit = (token[p[take]] * 65536 + cycle).astype(np.uint64)
+    jitter = (hashed(0, 37, visit) % np.uint64(7)).astype(np.int64) - 3
     day = anchor[take] + cycle * PHARMACY_CYCLE + jitter
     keep = (rng.random(len(take)) < adherence[take]) & (day >= lo[take]) & (day <= hi[take])
     boxes = np.where(monthly, np.maximum(np.round(PHARMACY_CYCLE / days_per_box), 1), 1)

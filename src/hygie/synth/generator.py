@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from hygie.engine.lake import Dataset, DatasetWriter, LakeError, check_target, write_parquet
 from hygie.snds.schemas import SCHEMA_VERSION
+from hygie.synth import GENERATOR
 from hygie.synth import knowledge as K
 from hygie.synth.care import make_care
 from hygie.synth.people import NEVER, make_people
@@ -38,7 +39,6 @@ from hygie.synth.tables import (
 )
 
 MIN_YEAR, MAX_YEAR = 2006, 2099  # the SNDS starts in 2006; PMSI tables carry a 2-digit year
-GENERATOR = "hygie.synth"  # the manifest's source: how readers tell synthetic data apart
 MAX_CHUNKS = 9999  # the chunk number is the DCIR emission order FLX_EMT_ORD (4 digits)
 
 

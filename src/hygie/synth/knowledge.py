@@ -43,8 +43,8 @@ MORTALITY: tuple[tuple[int, float, float], ...] = (
     (95, 300.0, 250.0), (100, 450.0, 400.0),
 )
 # Mortality of each year against 2019, age-standardised: deaths 613,000 (2019), 669,000 (2020,
-# Covid-19), 661,000 (2021), 675,000 (2022), 639,000 (2023), divided by the 1.5 % a year that
-# ageing adds ("Bilan demographique 2023", Insee, 2024, https://www.insee.fr/fr/statistiques).
+# Covid-19), 661,000 (2021), 675,000 (2022), 639,000 (2023) in their revised counts, divided by
+# the 1.5 % a year that ageing adds ("Bilan demographique 2023", Insee, 2024, https://www.insee.fr/fr/statistiques).
 # Earlier and later years follow the long-run decline of about 1.5 % a year.
 MORTALITY_YEAR: dict[int, float] = {2019: 1.0, 2020: 1.075, 2021: 1.047, 2022: 1.054,
                                     2023: 0.983}
@@ -639,8 +639,7 @@ BACKGROUND: tuple[Background, ...] = (
 
 # Boxes dispensed per acute episode (first line), by drug; chronic refills are one box per box
 # duration, sometimes two.
-ACUTE_BOXES: dict[str, int] = {"paracetamol": 2, "ibuprofen": 1, "amoxicillin": 1,
-                               "prednisolone": 1, "tramadol": 2}
+ACUTE_BOXES: dict[str, int] = {"paracetamol": 2, "tramadol": 2}  # others: one box
 
 # Everyday polypharmacy: the mean number of chronic treatments outside the tracked conditions by
 # age, before adherence and starts and stops in the period (about 41 reimbursed boxes per

@@ -34,11 +34,10 @@ import duckdb
 import pyarrow as pa
 
 from hygie.engine.lake import Dataset
-from hygie.snds.persons import DCIR_KEYS
 from hygie.synth import knowledge as K
 from hygie.synth.published import UNIT_SCALE, Published, figure
+from hygie.synth.report import DCIR_JOIN
 
-DCIR_JOIN = " AND ".join(f"pha.{k} = prs.{k}" for k in DCIR_KEYS)
 ALD_NATURES = (41, 43, 45)  # IMB_ETM_NAT (IR_ETM_V): listed ALD, off-list, polypathology
 GP_SPECIALTIES = (1, 22, 23)  # PSE_SPE_COD (IR_SPE_V): general practice
 # PRS_NAT_REF (IR_NAT_V) of a doctor's encounter: consultations C, CS, G, GS, APC, COE,

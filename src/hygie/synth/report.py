@@ -13,11 +13,10 @@ import duckdb
 import pyarrow as pa
 
 from hygie.engine.lake import Dataset
+from hygie.snds.persons import DCIR_KEYS
 from hygie.synth import knowledge as K
 
-DCIR_JOIN = " AND ".join(f"pha.{k} = prs.{k}" for k in (
-    "DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP", "FLX_TRT_DTD",
-    "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF"))
+DCIR_JOIN = " AND ".join(f"pha.{k} = prs.{k}" for k in DCIR_KEYS)
 
 
 @dataclass(frozen=True)

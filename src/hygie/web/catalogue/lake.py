@@ -10,7 +10,7 @@ from django.db import transaction
 from hygie.engine.lake import Dataset as LakeDataset
 from hygie.engine.lake import LakeError, sha256_file
 from hygie.snds.schemas import generic_name
-from hygie.synth.generator import GENERATOR as SYNTHETIC_GENERATOR
+from hygie.synth import GENERATOR as SYNTHETIC_GENERATOR
 from hygie.web.audit.record import record
 from hygie.web.catalogue.models import DatasetVersion
 
