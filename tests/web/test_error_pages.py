@@ -19,15 +19,15 @@ def test_an_unknown_address_is_a_404_in_the_sites_design_in_french(client):
     response = client.get("/nulle-part/")
     text = response.content.decode()
     assert response.status_code == 404
-    assert '<html lang="fr">' in text and "Page introuvable" in text
-    assert 'class="site"' in text and 'href="/catalogue/"' in text  # header and a way on
+    assert '<html lang="fr" ' in text and "Page introuvable" in text
+    assert 'class="fr-header site"' in text and 'href="/catalogue/"' in text  # header and a way on
     assert "Not Found" not in text
 
 
 def test_the_404_follows_the_language(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     text = client.get("/catalogue/no-such-dataset/").content.decode()
-    assert '<html lang="en">' in text and "Page not found" in text
+    assert '<html lang="en" ' in text and "Page not found" in text
 
 
 def test_the_500_page_renders_without_a_request_in_both_languages():

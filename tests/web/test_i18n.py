@@ -13,10 +13,10 @@ pytestmark = pytest.mark.django_db
 
 def test_pages_are_french_by_default_and_english_on_request(client):
     text = client.get("/catalogue/snds/").content.decode()
-    assert '<html lang="fr">' in text and "Rechercher dans le catalogue" in text
+    assert '<html lang="fr" ' in text and "Rechercher dans le catalogue" in text
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     text = client.get("/catalogue/snds/").content.decode()
-    assert '<html lang="en">' in text and "Search the catalogue" in text
+    assert '<html lang="en" ' in text and "Search the catalogue" in text
 
 
 def test_the_compiled_french_catalogue_is_loaded():

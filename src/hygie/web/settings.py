@@ -16,6 +16,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hygie.web import branding
 from hygie.web.env import env_bool, env_database, env_int, env_list
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "dsfr",  # the State's design system: its static files, components and form templates
+    "widget_tweaks",  # needed by django-dsfr's form templates
     "ninja",  # serves the API docs (Swagger UI) from its static files, not a CDN (CSP)
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -97,9 +100,12 @@ TEMPLATES = [{
             "django.contrib.auth.context_processors.auth",
             "django.contrib.messages.context_processors.messages",
             "csp.context_processors.nonce",
+            "hygie.web.branding.context",
         ],
         # {% load notify %}: the mail templates' `one_line` filter (hygie.web.notify)
         "libraries": {"notify": "hygie.web.notify"},
+        # {% colon %}: a label's colon with the French space before it (hygie.web.typography)
+        "builtins": ["hygie.web.typography"],
     },
 }]
 
@@ -165,6 +171,15 @@ LOCALE_PATHS = [WEB_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
+
+# The look (HYGIE_THEME, HYGIE_SITE_NAME, ...): hygie.web.branding. A bad value stops the start.
+try:
+    HYGIE_BRAND = branding.from_environment()
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from error
+# The legal notice's facts about the operator, shown on /mentions-legales/ (empty: "not given").
+HYGIE_LEGAL = {key: os.environ.get(f"HYGIE_LEGAL_{key.upper()}", "").strip() for key in (
+    "publisher", "address", "director", "host", "contact", "dpo")}
 
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"

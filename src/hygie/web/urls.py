@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from hygie.web import health, views
+from hygie.web import health, legal, views
 from hygie.web.accounts.views import set_language
 from hygie.web.api import api
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("audit/", include("hygie.web.audit.urls")),
+    path("", include("hygie.web.legal", namespace="legal")),
+    path("brand.css", legal.brand_css, name="brand_css"),
     path("healthz", health.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("hygie/favicon.svg"), permanent=True)),
