@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from hygie.web.devsecret import SECRET_VARS
 from tests.web.helpers import PASSWORD, sign_in
 
 CHROMIUM = os.environ.get("HYGIE_CHROMIUM", "/usr/bin/chromium")
@@ -102,13 +103,17 @@ class Site:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """`hygie serve` (waitress and the task worker) on a fresh SQLite database, on loopback."""
+    """`hygie serve` as `make serve` runs it (waitress and the task workers, a fresh SQLite
+    database, no secret configured), on loopback, with a 3,000-person synthetic SNDS made and
+    attached by serve itself, as a newcomer's first start does (5,000 people there)."""
     home = tmp_path_factory.mktemp("site")
     port = _free_port()
-    env = {**os.environ, "HYGIE_HOME": str(home), "HYGIE_DATABASE_URL": "",
-           "HYGIE_PSEUDO_SECRET": "ab" * 32, "DJANGO_SETTINGS_MODULE": "hygie.web.settings"}
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+    env.update({"HYGIE_HOME": str(home), "HYGIE_DATABASE_URL": "",
+                "DJANGO_SETTINGS_MODULE": "hygie.web.settings"})
     log = (home / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "hygie.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "hygie.cli", "serve", "--port", str(port),
+                             "--demo-people", "3000", "--demo-years", "2019-2022"],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 300
@@ -122,12 +127,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 raise RuntimeError("the server did not start: "
                                    + (home / "server.log").read_text()[-3000:]) from None
             time.sleep(0.5)
-    lake = home / "lake" / "snds"
-    subprocess.run([sys.executable, "-m", "hygie.cli", "synth", "--patients", "3000",
-                    "--years", "2019-2022", "--out", str(lake), "--workers", "1"],
-                   env=env, check=True, capture_output=True)
+    # The tests' own commands use the development secret serve made, as an operator would.
+    env["HYGIE_PSEUDO_SECRET_FILE"] = str(home / "pseudo_secret")
     site = Site(url, home, env)
-    site.manage("attach_lake", "snds", str(lake))
     try:
         yield site
     finally:

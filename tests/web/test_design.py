@@ -78,7 +78,8 @@ def test_the_plain_theme_loads_nothing_of_the_states_identity(client):
 
 def test_branding_is_read_from_the_environment_and_refuses_bad_values():
     brand = from_environment({"HYGIE_THEME": "Plain", "HYGIE_SITE_NAME": "HDAB",
-                              "HYGIE_BRAND_BLOCK": "République| Française |", "HYGIE_BRAND_COLOUR": "#0A0B0C"})
+                              "HYGIE_BRAND_BLOCK": "République| Française |",
+                              "HYGIE_BRAND_COLOUR": "#0A0B0C"})
     assert brand == Brand(theme="plain", name="HDAB", tagline="", operator="",
                           block=("République", "Française"), logo="", colour="#0A0B0C")
     assert not brand.state and from_environment({}).state
@@ -95,3 +96,10 @@ def test_a_labels_colon_follows_the_language():
         assert colon() == "\u00a0:"
     with translation.override("en"):
         assert colon() == ":"
+
+
+def test_the_admin_offers_no_second_place_to_set_the_look():
+    from django.contrib import admin
+    from dsfr.models import DsfrConfig
+
+    assert not admin.site.is_registered(DsfrConfig)

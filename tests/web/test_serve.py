@@ -70,3 +70,14 @@ def test_stopping_serve_stops_its_worker(site, tmp_path, how):
     proc.send_signal(how)
     proc.wait(timeout=60)
     assert wait_gone(tmp_path) == []
+
+
+def test_serve_on_the_embedded_defaults_gives_counts_a_secret_and_synthetic_data(site):
+    # The `site` fixture starts serve as `make serve` does: nothing configured.
+    assert (site.home / "pseudo_secret").stat().st_mode & 0o077 == 0
+    out = site.python("from hygie.web.catalogue.models import DatasetVersion\n"
+                      "v = DatasetVersion.objects.filter(dataset__slug='snds').latest('number')\n"
+                      "print(v.lake_path, v.lake_synthetic)")
+    path, synthetic = out.split()[-2:]  # the last line; the shell may say more before
+    assert Path(path) == site.home / "lake" / "snds-synthetic" and synthetic == "True"
+    assert (Path(path) / "manifest.json").exists()

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -62,6 +63,35 @@ def _pseudonymisation_secret() -> None:
                    "are refused until one is configured.", err=True)
 
 
+def _demo_lake(people: int, years: str) -> None:
+    """On the embedded defaults, give the SNDS entry a synthetic SNDS under HYGIE_HOME, once, so
+    that a newcomer's first count has data. Its figures are labelled synthetic on every page and
+    export (the lake's manifest names the generator). Never on a deployment."""
+    from django.conf import settings
+
+    from hygie.web.catalogue.lake import attach_lake
+    from hygie.web.catalogue.models import DatasetVersion
+    from hygie.web.devsecret import deployed
+
+    version = (DatasetVersion.objects.filter(dataset__slug="snds").order_by("-number").first())
+    if deployed(os.environ) or version is None or version.lake_path:
+        return
+    from hygie.synth.generator import SynthError, SynthParams, generate, parse_years
+
+    out = Path(settings.HYGIE_LAKE) / "snds-synthetic"
+    if not (out / "manifest.json").exists():  # the generator writes the manifest last
+        typer.echo(f"Generating a synthetic SNDS ({people:,} people, {years}) in {out} so that "
+                   "counts have data; its figures are marked synthetic.")
+        try:
+            first, last = parse_years(years)
+            generate(SynthParams(patients=people, seed=1, first_year=first, last_year=last),
+                     out, force=True, workers=1)
+        except SynthError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+    attach_lake(version, str(out))
+
+
 def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
           port: int = typer.Option(8000, help="Port."),
           threads: int = typer.Option(8, help="Web server threads."),
@@ -69,7 +99,13 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
                                       help="Also run the background job workers."),
           demo: bool = typer.Option(True, "--demo/--no-demo",
                                     help="Seed an empty catalogue with the demonstration entries "
-                                         "(OSCOUR, REIN) beside the SNDS.")) -> None:
+                                         "(OSCOUR, REIN) beside the SNDS."),
+          demo_people: int = typer.Option(5000, min=0,
+                                          help="On the embedded defaults, the size of the "
+                                               "synthetic SNDS attached to the SNDS entry when it "
+                                               "has no data yet (0: none)."),
+          demo_years: str = typer.Option("2019-2023", help="The years of that synthetic SNDS.")
+          ) -> None:
     """Start the web platform: migrate the database, import the SNDS catalogue when empty, run
     the background workers (counts, statistics, the rest) and serve the site (waitress) until
     interrupted."""
@@ -84,6 +120,8 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     call_command("import_snds", if_empty=True)
     if empty and demo:
         call_command("import_demo_catalogue")
+    if demo and demo_people:
+        _demo_lake(demo_people, demo_years)
     signal.signal(signal.SIGTERM, _leave)
     procs = [subprocess.Popen([sys.executable, "-m", "hygie.cli", "manage", "db_worker", *queues],
                               preexec_fn=_die_with_parent)
