@@ -12,6 +12,7 @@ Strings left untranslated are listed, and the command fails when there are any.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,18 @@ def known() -> dict[str, Text]:
     return texts
 
 
+# French typography: a no-break space before ":" and a narrow one before ";", "?" and "!", so that
+# the sign never starts a line ("Produit : DCIR"). Only an ordinary space is replaced: a sign
+# glued to a word may be code (`{start: 2020}`, https://) and is left as written.
+_BEFORE = {":": "\u00a0", ";": "\u202f", "?": "\u202f", "!": "\u202f"}
+
+
+def typeset(text: Text) -> Text:
+    if isinstance(text, dict):
+        return {k: typeset(v) for k, v in text.items()}  # type: ignore[misc]
+    return re.sub(r" ([:;?!])(?=\s|$|<|\))", lambda m: _BEFORE[m.group(1)] + m.group(1), text)
+
+
 def main() -> int:
     texts = known()
     manage = [sys.executable, "-m", "hygie.cli", "manage"]
@@ -58,6 +71,7 @@ def main() -> int:
     missing = []
     for entry in po:
         text = texts.get(entry.msgid)
+        text = typeset(text) if text is not None else None
         if isinstance(text, dict) and entry.msgid_plural:
             entry.msgstr_plural = text
         elif isinstance(text, str) and not entry.msgid_plural:

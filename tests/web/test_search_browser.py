@@ -26,7 +26,9 @@ def test_search_diabetes_from_the_header_to_the_variable(site, page):
 
     # A facet narrows the results: PMSI MCO reaches the PMSI diagnosis list, not the ALD one.
     total = page.locator("p.total").inner_text()
-    page.get_by_label("PMSI MCO").check()
+    # A DSFR checkbox is drawn by its label, which takes the click.
+    page.locator(".facet-form label", has_text="PMSI MCO").click()
+    expect(page.get_by_label("PMSI MCO")).to_be_checked()
     page.locator(".facet-form button[type=submit]").click()
     page.wait_for_url(re.compile(r"product=PMSI\+MCO"))
     assert page.locator("p.total").inner_text() != total
@@ -50,4 +52,31 @@ def test_hostile_search_in_the_browser(site, page):
     page.fill("#search-q", "xyzzyplugh")
     page.press("#search-q", "Enter")
     expect(page.locator("p.empty")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_a_code_hit_lands_on_its_row_and_the_list_can_be_searched(site, page):
+    page.goto(site.url + "/catalogue/search/?q=diab%C3%A8te&kind=code")
+    page.locator("ol.hits").get_by_role("link", name="E11", exact=True).first.click()
+    page.wait_for_url(re.compile(r"/codes/IR_CIM_V/\?code=E11#code-E11$"))
+    row = page.locator("#code-E11")
+    expect(row).to_be_visible()
+    expect(row).to_have_attribute("aria-current", "true")
+    expect(row).to_contain_text("Diabète sucré de type 2")
+    assert_accessible(page)
+
+    page.fill("#code-q", "insuffisance cardiaque")
+    page.press("#code-q", "Enter")
+    page.wait_for_url(re.compile(r"q=insuffisance\+cardiaque"))
+    expect(page.locator("#code-I50")).to_be_visible()
+    expect(page.locator("#code-E11")).to_have_count(0)
+    assert_accessible(page)
+
+
+def test_nothing_found_offers_suggestions(site, page):
+    page.goto(site.url + "/catalogue/search/?q=hospitalizaton")
+    expect(page.locator("p.empty")).to_be_visible()
+    page.locator("#suggestions").get_by_role("link", name="hospitalisation").click()
+    page.wait_for_url(re.compile(r"q=hospitalisation"))
+    expect(page.locator("#kind-table")).to_be_visible()
     assert_accessible(page)

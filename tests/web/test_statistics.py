@@ -693,7 +693,10 @@ def test_the_page_shows_the_charts_with_their_tables(snds_version, computed, cli
     assert f'<th scope="row">5-9</th><td class="num">{men_5_9}</td>' in table
     if any(c["people"] is None for c in result["age_pyramid"]):
         assert "masqué" in table or "hidden" in table  # French once the catalogue is compiled
-    assert result["top_codes"]["ATC"][0]["label"] in page
+    # The name beside the code in the bar, first letter capitalised ("N02BE01 Paracetamol").
+    top = result["top_codes"]["ATC"][0]
+    name = top["label"][:1].upper() + top["label"][1:]
+    assert f'>{top["code"]} {name}</text>' in page or f'<title>{top["code"]} {name}</title>' in page
 
 
 def test_a_running_job_shows_its_progress(snds_version, client):

@@ -84,3 +84,70 @@ def test_progress_is_followed_and_the_charts_come_without_a_reload(site, page):
     assert progress.count() == 0
     assert page.locator("#statistics-announce").text_content().strip()
     assert_accessible(page)
+
+
+# --- readable figures, and the catalogue at a phone's width (issue 12, item 6) -----------------
+
+SMALLEST_TEXT = """(selector) => {
+  const sizes = Array.from(document.querySelectorAll(selector)).map((t) =>
+    parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  return sizes.length ? Math.min(...sizes) : null;
+}"""
+
+
+def test_diagram_labels_keep_their_size_on_small_and_large_products(site, page):
+    for product, tables in (("DCIR", 5), ("PMSI MCO", 56)):
+        page.goto(f"{site.url}/catalogue/snds/?relations={product.replace(' ', '+')}")
+        boxes = page.locator("svg#relations-diagram a.diagram-table")
+        assert boxes.count() >= tables
+        smallest = page.evaluate(SMALLEST_TEXT, "svg#relations-diagram text")
+        assert 12 <= smallest < 13, (product, smallest)  # neither shrunk nor blown up
+        # The page itself does not grow with the diagram: its frame scrolls.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    # Zoom: the buttons scale the drawing, and bring it back to its own size.
+    svg = page.locator("svg#relations-diagram")
+    width = float(svg.get_attribute("width"))
+    page.get_by_role("button", name="Dézoomer").click()
+    assert float(svg.get_attribute("width")) < width
+    assert page.locator("#diagram-zoom-level").inner_text() == "80 %"
+    page.get_by_role("button", name="Taille réelle").click()
+    assert float(svg.get_attribute("width")) == width
+    assert page.get_by_role("button", name="Taille réelle").is_disabled()
+    # The same relations as text, for screen readers.
+    assert page.locator(".relations-list li").count() >= 56
+    assert_accessible(page)
+
+
+def test_chart_labels_are_readable_and_name_their_codes(site, page):
+    page.goto(f"{site.url}/catalogue/snds/")
+    page.locator("#figure-pyramid svg[role=img]").wait_for(timeout=240_000)
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        smallest = page.evaluate(SMALLEST_TEXT, "#statistics svg text")
+        assert smallest >= 12, (width, smallest)
+    labels = page.locator("#chart-top-atc text").all_text_contents()
+    named = [t for t in labels if re.fullmatch(r"[A-Z]\d\d[A-Z]{2}\d\d \S.*", t)]
+    assert len(named) >= 3, labels  # "N02BE01 Paracetamol", not a bare code
+    # Synthetic figures say so beside every chart.
+    assert page.locator("#statistics figure h3 .tag.synthetic").count() == page.locator(
+        "#statistics figure svg[role=img]").count()
+
+
+@pytest.mark.parametrize("path", ["/catalogue/", "/catalogue/?keyword=snds",
+                                  "/catalogue/snds/", "/catalogue/snds/?relations=PMSI+MCO",
+                                  "/catalogue/snds/v1/tables/IR_BEN_R/",
+                                  "/catalogue/snds/v1/tables/ER_PRS_F/"])
+def test_no_catalogue_page_scrolls_sideways_at_375_px(site, browser, path):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{site.url}{path}")
+        page.wait_for_load_state("load")
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= 375, (path, overflow, page.evaluate("""() =>
+            Array.from(document.querySelectorAll('body *'))
+              .filter((e) => e.getBoundingClientRect().right > 376)
+              .slice(0, 5).map((e) => e.tagName + '.' + e.className + '#' + e.id)"""))
+        assert_accessible(page)
+    finally:
+        context.close()

@@ -5,6 +5,10 @@ policy allows. Every chart is `role="img"` with a `<title>` and a `<desc>` as it
 and description; the page gives the figures again as a data table. Text is escaped here, numbers
 are formatted for the page's language, and a hidden figure (None, statistical secrecy) is drawn as
 a mark rather than a bar.
+
+Every chart carries its size in pixels (`width`, `height`) beside its viewBox: the page shows it at
+that size, in a frame that scrolls on a narrow screen, so that its 12 px text is read at 12 px
+rather than shrunk with the chart.
 """
 
 from __future__ import annotations
@@ -72,8 +76,9 @@ def svg(ident: str, title: str, desc: str, width: int, height: int, *body: str,
     head = (el("title", {"id": f"{ident}-title"}, escape(title))
             + el("desc", {"id": f"{ident}-desc"}, escape(desc)))
     return mark_safe(el("svg", {  # every piece is escaped by el() and text()
-        "xmlns": "http://www.w3.org/2000/svg", "viewBox": f"0 0 {width} {height}",
-        "role": role, "aria-labelledby": f"{ident}-title", "aria-describedby": f"{ident}-desc",
+        "xmlns": "http://www.w3.org/2000/svg", "width": width, "height": height,
+        "viewBox": f"0 0 {width} {height}", "role": role,
+        "aria-labelledby": f"{ident}-title", "aria-describedby": f"{ident}-desc",
         "id": ident, "class": "figure-svg", "font-family": FONT, "font-size": 12, "fill": INK},
         head, *body))
 
@@ -88,9 +93,11 @@ def column_chart(ident: str, title: str, desc: str, bars: Sequence[tuple[str, in
     body = _y_axis(ticks, scale, left, width - right, top + plot_h)
     slot = plot_w / max(1, len(bars))
     bar_w = min(56.0, slot * 0.6)
+    every = math.ceil(40 / slot)  # many years: one label in `every`, never overlapping
     for i, (label, value) in enumerate(bars):
         cx = left + slot * (i + 0.5)
-        body.append(text(cx, height - 10, label, text_anchor="middle"))
+        if i % every == 0:
+            body.append(text(cx, height - 10, label, text_anchor="middle"))
         if value is None:
             body.append(text(cx, top + plot_h - 6, HIDDEN_MARK, text_anchor="middle"))
             continue
@@ -101,32 +108,50 @@ def column_chart(ident: str, title: str, desc: str, bars: Sequence[tuple[str, in
     return svg(ident, title, desc, width, height, *body)
 
 
+LABEL_CHARS = 34  # a bar's label ("N02BE01 Paracétamol") is cut beyond this, whole in its tooltip
+CHAR_W = 7  # mean advance of a 12 px character, to size the label column
+
+
+def bar_label(code: str, name: str = "") -> tuple[str, str]:
+    """What a bar shows beside its code and, when that is cut, the whole of it."""
+    whole = f"{code} {name}".strip()
+    if len(whole) <= LABEL_CHARS:
+        return whole, whole
+    return whole[:LABEL_CHARS - 1].rstrip() + "…", whole
+
+
 def bar_chart(ident: str, title: str, desc: str, bars: Sequence[tuple[str, int | None]], *,
-              colour: str = BLUE, width: int = 560, label_width: int = 80) -> SafeString:
-    """Horizontal bars, one per labelled row, with the value at the end of each bar."""
-    row, top = 24, 8
+              names: Sequence[str] = (), colour: str = BLUE, width: int = 560) -> SafeString:
+    """Horizontal bars, one per labelled row, with the value at the end of each bar. `names`, when
+    given, are written after the codes ("N02BE01 Paracétamol"); the label column fits them."""
+    row, top = 26, 8
+    labels = [bar_label(code, names[i] if i < len(names) else "")
+              for i, (code, _) in enumerate(bars)]
+    label_width = min(12 + CHAR_W * max((len(shown) for shown, _ in labels), default=6),
+                      width - 220)
     height = top * 2 + row * max(1, len(bars))
     plot_w = width - label_width - 70
     peak = max((v or 0 for _, v in bars), default=0) or 1
     body = [el("line", {"x1": label_width, "x2": label_width, "y1": top,
                         "y2": height - top, "stroke": GRID})]
-    for i, (label, value) in enumerate(bars):
+    for i, ((_, value), (shown, whole)) in enumerate(zip(bars, labels, strict=True)):
         y = top + row * i
-        body.append(text(label_width - 6, y + 16, label, text_anchor="end",
-                         font_family="ui-monospace, monospace"))
+        label = text(label_width - 6, y + 17, shown, text_anchor="end")
+        body.append(el("g", {}, el("title", {}, escape(whole)), label) if shown != whole
+                    else label)
         if value is None:
-            body.append(text(label_width + 6, y + 16, HIDDEN_MARK))
+            body.append(text(label_width + 6, y + 17, HIDDEN_MARK))
             continue
         w = value / peak * plot_w
         body.append(el("rect", {"x": label_width, "y": y + 4, "width": max(w, 0.0),
                                 "height": row - 8, "fill": colour}))
-        body.append(text(label_width + w + 6, y + 16, fmt(value)))
+        body.append(text(label_width + w + 6, y + 17, fmt(value)))
     return svg(ident, title, desc, width, height, *body)
 
 
 def pyramid_chart(ident: str, title: str, desc: str, bands: Sequence[str],
                   left: Sequence[int | None], right: Sequence[int | None], *,
-                  left_label: str, right_label: str, width: int = 640) -> SafeString:
+                  left_label: str, right_label: str, width: int = 560) -> SafeString:
     """An age pyramid: one row per band, oldest at the top, `left` bars grow to the left."""
     row, top, bottom, middle = 18, 28, 8, 64
     height = top + bottom + row * max(1, len(bands))
@@ -150,8 +175,7 @@ def pyramid_chart(ident: str, title: str, desc: str, bands: Sequence[str],
             x = edge - w if side < 0 else edge
             body.append(el("rect", {"x": x, "y": y + 2, "width": max(w, 0.0), "height": row - 4,
                                     "fill": BLUE if side < 0 else RUST}))
-            body.append(text(edge + (w + 4) * side, y + 13, fmt(value), text_anchor=anchor,
-                             font_size=11))
+            body.append(text(edge + (w + 4) * side, y + 13, fmt(value), text_anchor=anchor))
     return svg(ident, title, desc, width, height, *body)
 
 

@@ -77,6 +77,7 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
         verbose_name = _("enrolment invitation")
+        verbose_name_plural = _("enrolment invitations")
 
     def __str__(self) -> str:
         return f"{self.user} {self.created:%Y-%m-%d %H:%M}"

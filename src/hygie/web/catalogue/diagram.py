@@ -2,6 +2,8 @@
 
 The SNDS has 188 tables and about 200 keys: drawn at once they are unreadable, so the page shows one
 product (DCIR, PMSI MCO, ...) with the tables of other products that it refers to, and a selector.
+The diagram is drawn at its own size, with 12 px labels, whatever the number of tables: a large
+product (PMSI MCO: 56 tables) scrolls in its frame and can be zoomed, a small one is not blown up.
 The layout is layered: a table sits one layer below the deepest table it refers to (referenced
 tables at the top, arrows pointing up from the referencing table), layers wrap onto several rows of
 a grid, tables are placed under the tables they refer to (barycentre ordering), and arrows run
@@ -21,12 +23,13 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from hygie.web.svg import BLUE, FONT, GREEN, GRID, INK, RUST, el
+from hygie.web.typography import colon
 
 if TYPE_CHECKING:
     from hygie.web.catalogue.models import DatasetVersion
 
 NO_PRODUCT = "-"
-PER_ROW = 6
+PER_ROW = 5  # 5 boxes: 1,024 px, the width of a desktop page's column
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 176, 32, 26, 44, 20
 EDGE_COLOURS = (INK, RUST, BLUE, GREEN, "#6e2c8f")  # each at least 4.5:1 on white
 MAX_CHARS = 22  # names longer than this are shortened in the box (whole in its tooltip)
@@ -201,14 +204,14 @@ def render(diagram: Diagram, ident: str, title: str, desc: str) -> SafeString:
                                 "fill": "none", "stroke": EDGE_COLOURS[lane % len(EDGE_COLOURS)],
                                 "stroke-width": 1.3,
                                 "marker-end": f"url(#{ident}-arrow{lane % len(EDGE_COLOURS)})"},
-                       el("title", {}, escape(f"{e.source} → {e.target}: "
-                                              + "; ".join(e.keys)))))
+                       el("title", {}, escape(f"{e.source} → {e.target}{colon()} "
+                                              + ", ".join(e.keys)))))
     pos = diagram.positions
     for node in diagram.nodes:
         x, y = pos[node.name]
         label = node.name if len(node.name) <= MAX_CHARS else node.name[:MAX_CHARS - 1] + "…"
         tip = node.name + (f" ({node.product})" if node.external and node.product else "") + (
-            f": {node.title}" if node.title else "")
+            f"{colon()} {node.title}" if node.title else "")
         box = el("rect", {"x": x, "y": y, "width": BOX_W, "height": BOX_H, "rx": 3,
                           "fill": "#f2f2f9" if node.external else "#ffffff",
                           "stroke": GRID if node.external else BLUE,
@@ -221,9 +224,12 @@ def render(diagram: Diagram, ident: str, title: str, desc: str) -> SafeString:
                     else el("g", {}, inner))
     head = (el("title", {"id": f"{ident}-title"}, escape(title))
             + el("desc", {"id": f"{ident}-desc"}, escape(desc)))
+    width, height = max(diagram.width, 1), max(diagram.height, 1)
+    # Drawn at its own size (one unit, one CSS pixel) in a scrolling frame: labels keep their
+    # 12 px on a 56-table product as on a 4-table one; the page's zoom buttons scale it.
     return mark_safe(el("svg", {  # every piece is escaped by el()
-        "xmlns": "http://www.w3.org/2000/svg",
-        "viewBox": f"0 0 {max(diagram.width, 1)} {max(diagram.height, 1)}",
+        "xmlns": "http://www.w3.org/2000/svg", "width": width, "height": height,
+        "viewBox": f"0 0 {width} {height}",
         "role": "group", "aria-labelledby": f"{ident}-title", "aria-describedby": f"{ident}-desc",
         "id": ident, "class": "diagram-svg", "font-family": FONT, "font-size": 12}, head, *body))
 

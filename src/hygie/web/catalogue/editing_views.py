@@ -44,6 +44,7 @@ from hygie.web.catalogue.forms import (
 from hygie.web.catalogue.importer import import_version
 from hygie.web.catalogue.models import DataHolder, Dataset, DatasetVersion, Status
 from hygie.web.catalogue.uploads import SizeLimit, declared_too_big
+from hygie.web.problems import problems as readable_problems
 
 View = Callable[..., HttpResponse]
 VARIABLES_PER_PAGE = 100
@@ -197,7 +198,8 @@ def _upload(request: HttpRequest, dataset: Dataset, limit: int) -> HttpResponse:
                                  label=form.cleaned_data["label"],
                                  change_note=form.cleaned_data["change_note"])
     except SpecError as exc:
-        return _upload_page(request, dataset, form, status=400, problems=exc.problems)
+        return _upload_page(request, dataset, form, status=400,
+                            problems=readable_problems(exc.problems))
     messages.success(request, _("Version %(number)s imported as a draft: %(tables)s tables.")
                      % {"number": version.number, "tables": len(spec.tables)})
     return redirect(version.get_absolute_url())

@@ -19,7 +19,7 @@ from hygie.web.audit.models import AuditEvent
 from hygie.web.catalogue.access import RELEASED, get_version
 from hygie.web.catalogue.editing_views import editable_dataset, refusals
 from hygie.web.catalogue.importer import spec_of
-from hygie.web.catalogue.models import Dataset, DatasetVersion
+from hygie.web.catalogue.models import Dataset, DatasetVersion, type_label
 
 ATTRIBUTES = {
     "type": _("type"), "format": _("format"), "length": _("length"), "scale": _("decimals"),
@@ -78,7 +78,10 @@ def _label(name: str) -> str:
 
 
 def _rows(attributes: dict[str, tuple[object, object]]) -> list[tuple[str, str, str]]:
-    return [(_label(name), _shown(before), _shown(after))
+    def shown(name: str, value: object) -> str:  # a type as people read it ("texte")
+        return _shown(type_label(str(value)) if name == "type" and value else value)
+
+    return [(_label(name), shown(name, before), shown(name, after))
             for name, (before, after) in attributes.items()]
 
 

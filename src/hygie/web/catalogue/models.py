@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from hygie.web.validators import single_line
@@ -48,6 +48,7 @@ class DataHolder(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("data holder")
+        verbose_name_plural = _("data holders")
 
     def __str__(self) -> str:
         return self.name
@@ -66,6 +67,8 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "holder"], name="one_membership")]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.holder})"
@@ -127,6 +130,7 @@ class Dataset(models.Model):
     class Meta:
         ordering = ["title_fr"]
         verbose_name = _("dataset")
+        verbose_name_plural = _("datasets")
 
     def __str__(self) -> str:
         return self.title_fr
@@ -158,6 +162,28 @@ class Status(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+# Notes the platform writes itself on the versions it imports (seed, demonstration, DCAT-AP):
+# shown in the reader's language. Notes typed by editors are shown as typed.
+SYSTEM_NOTES = frozenset({
+    gettext_noop("Import of the public SNDS schemas (schema-snds)."),
+    gettext_noop("Demonstration description."),
+    gettext_noop("Imported from another portal's DCAT-AP catalogue; no tables yet."),
+})
+
+# The Table Schema types of variables, as people read them.
+TYPE_LABELS = {
+    "string": _("text"), "integer": _("integer"), "number": _("number"),
+    "boolean": _("yes/no"), "date": _("date"), "datetime": _("date and time"),
+    "time": _("time"), "year": _("year"), "yearmonth": _("year-month"),
+    "duration": _("duration"), "any": _("any"),
+}
+
+
+def type_label(name: str) -> str:
+    """A variable's type for people ("texte" for string); unknown types as they are."""
+    return str(TYPE_LABELS.get(name, name))
+
+
 class DatasetVersion(models.Model):
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
@@ -185,9 +211,15 @@ class DatasetVersion(models.Model):
         constraints = [models.UniqueConstraint(fields=["dataset", "number"],
                                                name="one_version_number")]
         verbose_name = _("dataset version")
+        verbose_name_plural = _("dataset versions")
 
     def __str__(self) -> str:
         return f"{self.dataset} v{self.number}"
+
+    @property
+    def note(self) -> str:
+        """What changed, in the reader's language when the platform wrote it."""
+        return gettext(self.change_note) if self.change_note in SYSTEM_NOTES else self.change_note
 
     def get_absolute_url(self) -> str:
         return reverse("catalogue:version", args=[self.dataset.slug, self.number])
@@ -212,6 +244,7 @@ class Nomenclature(models.Model):
         constraints = [models.UniqueConstraint(fields=["dataset", "name"],
                                                name="one_nomenclature_name")]
         verbose_name = _("nomenclature")
+        verbose_name_plural = _("nomenclatures")
 
     def __str__(self) -> str:
         return self.name
@@ -229,6 +262,8 @@ class Code(models.Model):
     class Meta:
         ordering = ["nomenclature", "code"]
         indexes = [models.Index(fields=["nomenclature", "code"])]
+        verbose_name = _("code")
+        verbose_name_plural = _("codes")
 
     def __str__(self) -> str:
         return f"{self.code} {self.label}"
@@ -252,6 +287,7 @@ class Table(models.Model):
         ordering = ["version", "position", "name"]
         constraints = [models.UniqueConstraint(fields=["version", "name"], name="one_table_name")]
         verbose_name = _("table")
+        verbose_name_plural = _("tables")
 
     def __str__(self) -> str:
         return self.name
@@ -287,6 +323,11 @@ class Variable(models.Model):
         constraints = [models.UniqueConstraint(fields=["table", "name"],
                                                name="one_variable_name")]
         verbose_name = _("variable")
+        verbose_name_plural = _("variables")
+
+    @property
+    def type_label(self) -> str:
+        return type_label(self.type)
 
     def __str__(self) -> str:
         return f"{self.table.name}.{self.name}"
@@ -336,10 +377,12 @@ class Statistics(models.Model):
 
     def released(self) -> dict[str, Any]:
         """The figures to publish: a finished result whose counts went through the cell key, or
-        nothing (a result stored before that held exact counts, and is never shown)."""
+        nothing (a result stored before that held exact counts, and is never shown). While a new
+        run on the same data is queued or running, the last run's result is still the one
+        published (`tasks.request_statistics(keep_figures=True)`)."""
         from hygie.catalogue.stats import SECRECY
 
         result = self.result if isinstance(self.result, dict) else {}
-        if self.state != self.State.DONE or result.get("secrecy") != SECRECY:
+        if self.state == self.State.FAILED or result.get("secrecy") != SECRECY:
             return {}
         return result

@@ -70,6 +70,7 @@ class Panel:
     pyramid: Figure | None = None
     per_year: list[Figure] = field(default_factory=list)
     codes: list[Figure] = field(default_factory=list)
+    kept: bool = False  # the figures shown are those of the last run, a new one being under way
 
     @property
     def active(self) -> bool:
@@ -101,6 +102,7 @@ def panel(version: DatasetVersion, editor: bool) -> Panel | None:
     released = stats.released()  # never a result of exact figures stored before the cell key
     if released:
         out.result = released
+        out.kept = out.active  # the last run's figures, shown while a new run goes on
         _charts(out, released)
     return out
 
@@ -137,10 +139,22 @@ def _charts(out: Panel, result: dict[str, Any]) -> None:
             continue
         title = str(SYSTEM_TITLES.get(system, system))
         ident = f"chart-top-{system.lower()}"
+        names = code_names(system, rows)
         out.codes.append(Figure(ident, title, svg.bar_chart(
             ident, title, _("People with each code, most frequent first.") + " " + hidden,
-            [(r["code"], r["people"]) for r in rows]),
-            rows=[(r["code"], r["label"], r["people"]) for r in rows]))
+            [(r["code"], r["people"]) for r in rows], names=names),
+            rows=[(r["code"], name, r["people"]) for r, name in zip(rows, names, strict=True)]))
+
+
+def code_names(system: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The name of each code, from the result or else from the packaged nomenclatures (a result
+    stored before labels were), first letter capitalised ("paracetamol" -> "Paracetamol")."""
+    from hygie.catalogue.stats import code_labels
+
+    missing = tuple(r["code"] for r in rows if not r.get("label"))
+    found = code_labels(system, missing) if missing else {}
+    names = [str(r.get("label") or found.get(r["code"], "")) for r in rows]
+    return [n[:1].upper() + n[1:] for n in names]
 
 
 @require_POST
@@ -154,7 +168,8 @@ def statistics_compute(request: HttpRequest, slug: str, number: int) -> HttpResp
         messages.info(request, _("The statistics are already being computed."))
         return redirect(back)
     try:
-        request_statistics(version, request=request, via="web")
+        # The same data again: the public figures stay on the page until the new ones replace them.
+        request_statistics(version, request=request, via="web", keep_figures=True)
     except NoLakeAttached:
         messages.error(request, _("No data are attached to this version: statistics need a "
                                   "lake dataset."))

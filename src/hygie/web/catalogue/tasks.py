@@ -48,10 +48,12 @@ class Superseded(Exception):
 
 def request_statistics(version: DatasetVersion, *, actor: Any = None,
                        request: HttpRequest | None = None, via: str = "",
-                       token: str | None = None) -> Statistics:
+                       token: str | None = None, keep_figures: bool = False) -> Statistics:
     """Queue the statistics of a version (audited); the job is enqueued when the caller's
     transaction commits, so a rolled-back request leaves no job behind. With `token`, nothing is
-    enqueued: the caller runs `run_statistics(version.pk, token)` itself."""
+    enqueued: the caller runs `run_statistics(version.pk, token)` itself. With `keep_figures`
+    (a new run on the same attached data), the last figures stay published until the new ones
+    replace them; attaching data never keeps them."""
     if not version.lake_path:
         raise NoLakeAttached(f"no lake dataset is attached to {version}")
     enqueue = token is None
@@ -59,8 +61,9 @@ def request_statistics(version: DatasetVersion, *, actor: Any = None,
     with transaction.atomic():
         stats, _ = Statistics.objects.select_for_update().get_or_create(version=version)
         stats.state, stats.progress, stats.step = State.QUEUED, 0, ""
-        stats.result, stats.error, stats.task_id = {}, "", token
-        stats.requested, stats.finished = timezone.now(), None
+        stats.error, stats.task_id, stats.requested = "", token, timezone.now()
+        if not keep_figures:
+            stats.result, stats.finished = {}, None
         stats.save()
         record("catalogue.statistics_requested", version, actor=actor, request=request,
                via=via, lake=version.lake_manifest_sha256)
@@ -147,7 +150,8 @@ def run_statistics(version_id: int, token: str,
         log.info("statistics job %s for version %s superseded", token, version_id)
         return "superseded"
     except Exception as exc:
-        if mine.update(state=State.FAILED, error=describe(exc), step="", finished=timezone.now()):
+        if mine.update(state=State.FAILED, error=describe(exc), step="", result={},
+                       finished=timezone.now()):
             _tell_editors(version_id, "statistics_failed")
         raise
     # The whole result in one update, and only if this job still holds the row.

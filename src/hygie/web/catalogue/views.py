@@ -5,21 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from hygie.web.catalogue import record
 from hygie.web.catalogue.access import can_edit, get_nomenclature, get_version, visible_versions
+from hygie.web.catalogue.listing import entries, listing
 from hygie.web.catalogue.models import Status
 
 
 def dataset_list(request: HttpRequest) -> HttpResponse:
-    versions = visible_versions(request.user).order_by("dataset__title_fr", "-number")
-    latest: dict[int, object] = {}
-    for v in versions:
-        latest.setdefault(v.dataset_id, v)
-    return render(request, "catalogue/dataset_list.html", {"versions": list(latest.values())})
+    """The datasets with their summary and tags, a text filter and facets (catalogue.listing)."""
+    return render(request, "catalogue/dataset_list.html",
+                  {"listing": listing(entries(request.user), request.GET)})
 
 
 def _cache_seconds(version: Any) -> int:
@@ -46,7 +45,8 @@ def dataset(request: HttpRequest, slug: str, number: int | None = None) -> HttpR
         "dataset": ds, "version": version, "products": products,
         "cache_seconds": _cache_seconds(version), "versions": versions,
         "current": versions.filter(status=Status.PUBLISHED).first(),
-        "can_edit": can_edit(request.user, ds), "Status": Status})
+        "can_edit": can_edit(request.user, ds), "Status": Status,
+        **record.context(version, request)})
 
 
 def table(request: HttpRequest, slug: str, number: int, name: str) -> HttpResponse:
@@ -62,12 +62,14 @@ def table(request: HttpRequest, slug: str, number: int, name: str) -> HttpRespon
 
 
 def nomenclature(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    """A code list, 100 codes a page: `?q=` searches inside it, `?code=` lands on a code."""
+    from hygie.web.catalogue.search import code_list_context
+
     nom, version = get_nomenclature(request.user, slug, name)
-    page = Paginator(nom.codes.all(), 100).get_page(request.GET.get("page"))
     used_by = nom.variables.filter(table__version=version).select_related("table__version__dataset")
     return render(request, "catalogue/nomenclature.html", {
-        "dataset": version.dataset, "version": version, "nomenclature": nom, "page": page,
-        "used_by": used_by})
+        "dataset": version.dataset, "version": version, "nomenclature": nom,
+        "used_by": used_by, **code_list_context(request, nom)})
 
 
 def search(request: HttpRequest) -> HttpResponse:

@@ -24,6 +24,7 @@ class ImportedDataset(models.Model):
 
     class Meta:
         verbose_name = _("imported dataset")
+        verbose_name_plural = _("imported datasets")
 
     def __str__(self) -> str:
         return self.iri
@@ -38,6 +39,7 @@ class ImportedHolder(models.Model):
 
     class Meta:
         verbose_name = _("imported data holder")
+        verbose_name_plural = _("imported data holders")
 
     def __str__(self) -> str:
         return self.key

@@ -6,14 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
+from ninja.throttling import UserRateThrottle
 
 from hygie.cohorts.model import DefinitionError
-from hygie.web.feasibility import budget, services
+from hygie.web.feasibility import budget, builder, lookup, services
 from hygie.web.feasibility.access import countable_datasets, get_cohort
 from hygie.web.feasibility.errors import count_error_message
 from hygie.web.feasibility.models import CountState, SavedCohort
+from hygie.web.feasibility.wording import count_rows
+from hygie.web.problems import problems
 
 router = Router(tags=["feasibility"], auth=django_auth)
 
@@ -75,7 +79,7 @@ def _counts(c: SavedCohort) -> Counts:
                   version=c.counted_version.number if c.counted_version else None,
                   error=count_error_message(c.count_error, c.dataset)
                   if c.count_state == CountState.FAILED else "",
-                  steps=[Step(label=label, people=mark) for label, mark in c.counts])
+                  steps=[Step(label=label, people=mark) for label, mark in count_rows(c)])
 
 
 def _out(c: SavedCohort) -> CohortOut:
@@ -96,16 +100,17 @@ def create(request: HttpRequest, data: CohortIn) -> Status[CohortOut | Problems]
     dataset = countable_datasets(request.user).filter(slug=data.dataset).first()
     if dataset is None:
         return Status(422, Problems(detail=[Problem(
-            place="dataset", message=f"no published dataset {data.dataset!r}")]))
+            place="dataset", message=_("no published dataset %(slug)s") % {
+                "slug": repr(data.dataset)})]))
     if not data.name.strip() or len(data.name) > 200:
         return Status(422, Problems(detail=[Problem(place="name",
-                                                    message="1 to 200 characters")]))
+                                                    message=_("1 to 200 characters"))]))
     try:
         cohort = services.create_cohort(request.user, dataset, data.name.strip(),
                                         data.definition, request=request, via="api")
     except DefinitionError as exc:
         return Status(422, Problems(detail=[Problem(place=p, message=m)
-                                            for p, m in exc.problems]))
+                                            for p, m in problems(exc.problems)]))
     return Status(201, _out(cohort))
 
 
@@ -136,3 +141,39 @@ def count_budget(request: HttpRequest) -> Budget:
     now = budget.standing(request.user)
     return Budget(left=now.left, used_today=now.used_today, per_day=now.per_day,
                   used_total=now.used_total, total=now.total)
+
+
+# --- finding codes for the builder ----------------------------------------------------------------
+
+
+class CodeLookup(Schema):
+    kind: str = Field(description="an event kind: " + ", ".join(builder.EVENT_SYSTEMS))
+    q: str = Field(max_length=lookup.MAX_QUERY, description="part of a label or of a code")
+    limit: int = Field(10, ge=1, le=lookup.MAX_RESULTS)
+
+
+class CodeHit(Schema):
+    system: str
+    code: str
+    insert: str  # what the builder puts in the codes field: the code, or a category (E11*)
+    label: str
+
+
+class CodeHits(Schema):
+    codes: list[CodeHit]
+    more: bool  # more codes match than were given
+
+
+@router.get("/codes", response={200: CodeHits, 422: Refusal}, url_name="feasibility_codes",
+            throttle=[UserRateThrottle("300/m")])
+def find_codes(request: HttpRequest, params: Query[CodeLookup]) -> Status[CodeHits | Refusal]:
+    """Codes of the packaged nomenclatures (CIM-10, ATC and CIP13, CCAM, NABM) whose label or code
+    matches `q`, for an event kind of the builder; accents and case are ignored; at least 2
+    characters. Read-only."""
+    systems = builder.EVENT_SYSTEMS.get(params.kind)
+    if systems is None:
+        return Status(422, Refusal(detail=_("unknown event kind %(kind)s") % {
+            "kind": repr(params.kind[:40])}))
+    hits, more = lookup.search(systems, params.q, params.limit)
+    return Status(200, CodeHits(codes=[CodeHit(system=h.system, code=h.code, insert=h.insert,
+                                               label=h.label) for h in hits], more=more))

@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from hygie.web.problems import lines
+
 
 def count_error_message(error: dict[str, Any], dataset: Any = None) -> str:
     code, detail = error.get("code", ""), str(error.get("detail", ""))
@@ -47,6 +49,9 @@ def count_error_message(error: dict[str, Any], dataset: Any = None) -> str:
                  "stopped. Narrow the definition (fewer criteria or codes, a shorter period) and "
                  "try again.") % {"mb": detail}
     if code == "definition":
+        found = error.get("problems")  # (place, message) pairs, shown in the reader's language
+        if isinstance(found, list) and all(isinstance(p, list) and len(p) == 2 for p in found):
+            detail = _("; ").join(lines((str(p), str(m)) for p, m in found))
         return _("The definition is no longer valid: %(problems)s") % {"problems": detail}
     return _("The count failed unexpectedly. The platform team can see what happened in the "
              "logs; please try again later.")

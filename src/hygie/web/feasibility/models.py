@@ -49,6 +49,7 @@ class SavedCohort(models.Model):
     class Meta:
         ordering = ["-updated"]
         verbose_name = _("saved cohort")
+        verbose_name_plural = _("saved cohorts")
 
     def __str__(self) -> str:
         return self.name
@@ -79,6 +80,7 @@ class Enquiry(models.Model):
     class Meta:
         ordering = ["-created"]
         verbose_name = _("enquiry")
+        verbose_name_plural = _("enquiries")
 
     def __str__(self) -> str:
         return self.subject

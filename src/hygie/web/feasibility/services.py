@@ -68,7 +68,7 @@ def delete_cohort(cohort: SavedCohort, *, request: Any = None) -> None:
         cohort.delete()
 
 
-def _refusal(cohort: SavedCohort) -> tuple[dict[str, str], Cohort | None, Any]:
+def _refusal(cohort: SavedCohort) -> tuple[dict[str, Any], Cohort | None, Any]:
     """Why a count of `cohort` cannot run ({"code": ..., "detail": ...}, or {}), its definition
     loaded and the version it would count."""
     from hygie.cohorts.model import DefinitionError
@@ -79,7 +79,8 @@ def _refusal(cohort: SavedCohort) -> tuple[dict[str, str], Cohort | None, Any]:
         loaded = definitions.load(cohort.definition)
     except DefinitionError as exc:  # saved under other limits, say
         return {"code": "definition", "detail": "; ".join(
-            f"{place}: {message}" for place, message in exc.problems)}, None, version
+            f"{place}: {message}" for place, message in exc.problems),
+            "problems": [list(p) for p in exc.problems]}, None, version
     if version is None:
         return {"code": "no_published_version"}, loaded, version
     if not version.lake_path:

@@ -1,14 +1,14 @@
 from django.urls import path
 
-from hygie.web.feasibility import views
+from hygie.web.feasibility import builder_views, views
 
 app_name = "feasibility"
 urlpatterns = [
     path("", views.cohorts, name="cohorts"),
-    path("new/", views.build, name="build"),
-    path("new/yaml/", views.write, name="write"),
+    path("new/", builder_views.build, name="build"),
+    path("new/yaml/", builder_views.write, name="write"),
     path("cohorts/<int:pk>/", views.cohort, name="cohort"),
-    path("cohorts/<int:pk>/edit/", views.edit, name="edit"),
+    path("cohorts/<int:pk>/edit/", builder_views.edit, name="edit"),
     path("cohorts/<int:pk>/count/", views.count, name="count"),
     path("cohorts/<int:pk>/status/", views.status, name="status"),
     path("cohorts/<int:pk>/delete/", views.delete, name="delete"),

@@ -1,4 +1,5 @@
-"""Feasibility pages: saved cohorts (builder, YAML editor, counts under secrecy) and enquiries.
+"""Feasibility pages: saved cohorts (counts under secrecy) and enquiries; the builder and the
+YAML editor are in `builder_views`.
 
 Every page needs a signed-in user; a cohort is its owner's only, an enquiry its participants'
 (`feasibility.access`): others get 404.
@@ -17,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hygie.web.feasibility import budget, services
 from hygie.web.feasibility.access import (
-    countable_datasets,
     get_cohort,
     get_enquiry,
     is_holder_side,
@@ -25,30 +25,8 @@ from hygie.web.feasibility.access import (
     visible_enquiries,
 )
 from hygie.web.feasibility.errors import count_error_message
-from hygie.web.feasibility.forms import (
-    BuilderForm,
-    CohortYamlForm,
-    EnquiryForm,
-    EntryFormSet,
-    ReplyForm,
-    RuleFormSet,
-    build_from,
-)
+from hygie.web.feasibility.forms import EnquiryForm, ReplyForm
 from hygie.web.feasibility.models import CountState, SavedCohort
-
-EXAMPLE = """name: t2d_adults
-title: Type 2 diabetes, adults
-period: {start: 2020-01-01, end: 2021-12-31}
-codelists:
-  t2d: {system: CIM10, codes: ["E11*"]}
-  metformin: {system: ATC, codes: [A10BA02]}
-entry:
-  any_of:
-    - diagnosed: t2d
-    - dispensed: metformin
-require:
-  - age_at_index: {min: 18}
-"""
 
 
 @login_required
@@ -56,74 +34,6 @@ require:
 def cohorts(request: HttpRequest) -> HttpResponse:
     mine = SavedCohort.objects.filter(owner_id=request.user.pk).select_related("dataset")
     return render(request, "feasibility/cohorts.html", {"cohorts": mine})
-
-
-def _initial_dataset(request: HttpRequest) -> dict[str, Any]:
-    slug = request.GET.get("dataset")
-    return {"dataset": slug} if slug else {}
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def build(request: HttpRequest) -> HttpResponse:
-    """The form-based builder: its rows make a definition in the targeting language."""
-    if request.method == "POST":
-        head = BuilderForm(request.POST, user=request.user)
-        entries, rules = EntryFormSet(request.POST, prefix="entry"), RuleFormSet(
-            request.POST, prefix="rule")
-        if head.is_valid() and entries.is_valid() and rules.is_valid():
-            if head.cleaned_data["period_end"] < head.cleaned_data["period_start"]:
-                head.add_error("period_end", _("The period ends before it starts."))
-            else:
-                built, cohort = build_from(head, entries, rules)
-                if cohort is not None:
-                    saved = services.create_cohort(
-                        request.user, head.cleaned_data["dataset"], head.cleaned_data["name"],
-                        built.yaml, request=request, via="builder")
-                    messages.success(request, _("Cohort saved. You can now run its counts."))
-                    return redirect(saved)
-    else:
-        head = BuilderForm(user=request.user, initial=_initial_dataset(request))
-        entries, rules = EntryFormSet(prefix="entry"), RuleFormSet(prefix="rule")
-    return render(request, "feasibility/builder.html",
-                  {"form": head, "entries": entries, "rules": rules,
-                   "has_datasets": countable_datasets(request.user).exists()})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def write(request: HttpRequest) -> HttpResponse:
-    """A new cohort written in the targeting language."""
-    if request.method == "POST":
-        form = CohortYamlForm(request.POST, user=request.user)
-        if form.is_valid():
-            cohort = services.create_cohort(
-                request.user, form.cleaned_data["dataset"], form.cleaned_data["name"],
-                form.cleaned_data["definition"], request=request, via="yaml")
-            messages.success(request, _("Cohort saved. You can now run its counts."))
-            return redirect(cohort)
-    else:
-        form = CohortYamlForm(user=request.user,
-                              initial={**_initial_dataset(request), "definition": EXAMPLE})
-    return render(request, "feasibility/editor.html", {"form": form, "cohort": None})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_cohort(request.user, pk)
-    if request.method == "POST":
-        form = CohortYamlForm(request.POST, user=request.user)
-        if form.is_valid():
-            services.update_cohort(cohort, name=form.cleaned_data["name"],
-                                   dataset=form.cleaned_data["dataset"],
-                                   definition=form.cleaned_data["definition"], request=request)
-            messages.success(request, _("Cohort saved."))
-            return redirect(cohort)
-    else:
-        form = CohortYamlForm(user=request.user, initial={
-            "name": cohort.name, "dataset": cohort.dataset.slug, "definition": cohort.definition})
-    return render(request, "feasibility/editor.html", {"form": form, "cohort": cohort})
 
 
 def _status(request: HttpRequest, cohort: SavedCohort) -> dict[str, Any]:

@@ -28,6 +28,7 @@ class HitOut(Schema):
     product: str
     nomenclature: LinkOut | None
     used_by: list[LinkOut]
+    also_in: list[LinkOut]
 
 
 class CountOut(Schema):
@@ -42,7 +43,14 @@ class CodeListOut(Schema):
     url: str
     dataset: str
     matches: int
+    matches_url: str
     used_by: list[LinkOut]
+
+
+class SuggestionOut(Schema):
+    text: str
+    url: str
+    synonym: bool
 
 
 class SearchOut(Schema):
@@ -55,6 +63,7 @@ class SearchOut(Schema):
     page: int
     pages: int
     page_size: int
+    suggestions: list[SuggestionOut]
 
 
 class SearchIn(Schema):
@@ -75,7 +84,8 @@ def _hit(h: Hit) -> HitOut:
     return HitOut(kind=h.kind, name=h.name, title=h.title, url=h.url, dataset=h.dataset,
                   version=h.version, status=h.status, table=h.table, product=h.product,
                   nomenclature=_link(h.nomenclature) if h.nomenclature else None,
-                  used_by=[_link(u) for u in h.used_by])
+                  used_by=[_link(u) for u in h.used_by],
+                  also_in=[_link(a) for a in h.also_in])
 
 
 def _count(v: FacetValue) -> CountOut:
@@ -84,10 +94,12 @@ def _count(v: FacetValue) -> CountOut:
 
 @router.get("", response=SearchOut, summary="Search the catalogue")
 def search_catalogue(request: HttpRequest, params: Query[SearchIn]) -> SearchOut:
-    """Full-text search (accents and case ignored) over datasets, tables, variables, code lists
-    and codes, with facets: holder (slug), product, category, year (repeat a parameter for
-    several values). Without `kind`, the first hits of each kind; with it, one page of that kind.
-    Anonymous callers see published versions only."""
+    """Full-text search (accents and case ignored, common terms in French or English) over
+    datasets, tables, variables, code lists and codes, with facets: holder (slug), product,
+    category, year (repeat a parameter for several values). Without `kind`, the first hits of
+    each kind; with it, one page of that kind. Anonymous callers see published versions only.
+    When nothing is found, `suggestions` holds other searches to try (close spellings,
+    synonyms)."""
     filters = Filters.parse({"q": params.q, "kind": params.kind, "holder": params.holder,
                              "product": params.product, "category": params.category,
                              "year": params.year, "page": params.page})
@@ -96,6 +108,9 @@ def search_catalogue(request: HttpRequest, params: Query[SearchIn]) -> SearchOut
         q=filters.q, total=result.total, kinds=[_count(k) for k in result.kinds],
         facets={name: [_count(v) for v in values] for name, values in result.facets.items()},
         code_lists=[CodeListOut(name=c.name, url=c.url, dataset=c.dataset, matches=c.matches,
-                                used_by=[_link(u) for u in c.used_by]) for c in result.lists],
+                                matches_url=c.matches_url, used_by=[_link(u) for u in c.used_by])
+                    for c in result.lists],
         results=[_hit(h) for s in result.sections for h in s[3]],
-        page=result.page, pages=result.pages, page_size=PAGE_SIZE)
+        page=result.page, pages=result.pages, page_size=PAGE_SIZE,
+        suggestions=[SuggestionOut(text=s.text, url=s.url, synonym=s.synonym)
+                     for s in result.suggestions])

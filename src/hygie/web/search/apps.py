@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.utils.translation import pgettext_lazy
 
 
 class SearchConfig(AppConfig):
     name = "hygie.web.search"
     label = "search"
-    verbose_name = "Search"
+    verbose_name = pgettext_lazy("administration section", "Search")
 
     def ready(self) -> None:
         from hygie.web.catalogue.models import Code, Dataset, Nomenclature, Table, Variable

@@ -47,6 +47,7 @@ class Document(models.Model):
 
     class Meta:
         verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
         # Browsing without text lists a kind in name order: read in index order, not sorted.
         indexes = [models.Index(fields=["kind", "name"], name="search_doc_kind_name")]
 

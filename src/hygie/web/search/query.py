@@ -16,15 +16,19 @@ show them: a list that came with a draft is not found through the dataset's publ
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 
-from hygie.catalogue.search_terms import fts5_query, terms, tsquery
+from hygie.catalogue.dcat import NOMENCLATURE_SYSTEMS
+from hygie.catalogue.search_terms import fold
 from hygie.web.catalogue.access import visible_versions
 from hygie.web.catalogue.models import (
     Code,
@@ -37,16 +41,21 @@ from hygie.web.catalogue.models import (
     Variable,
 )
 from hygie.web.search.models import Document, Kind
+from hygie.web.search.suggest import Suggestion, suggestions
+from hygie.web.search.terms import fts5, groups, tsquery
 
 PAGE_SIZE = 20
 PREVIEW = 5  # hits per kind on the overview
+CODE_COPIES = 4  # rows read per code shown on the overview (the same code in several lists)
 TOP_LISTS = 10  # code lists shown with their matching codes
 MAX_QUERY = 200
 MAX_VALUES = 20  # values taken per facet parameter
 CODES_PER_PAGE = 100  # the code list page's page size (catalogue.views.nomenclature)
+MAX_LIST_MATCHES = 10_000  # codes kept by a search inside one list (under SQLite's 32,766 params)
 YEARS = range(1900, 2101)
 OWN_KINDS = (str(Kind.TABLE), str(Kind.VARIABLE))  # rows carrying their own product
 LIST_KINDS = (str(Kind.NOMENCLATURE), str(Kind.CODE))  # product through the list's variables
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 @dataclass(frozen=True)
@@ -291,23 +300,50 @@ class _Match:
     rank_params: list[Any]
 
 
-def _match(q: str) -> _Match | None:
-    """How rows match the text `q` (None: the text holds no searchable word). No q: browsing."""
+def _match(q: str, reference_lists: Iterable[int] = ()) -> _Match | None:
+    """How rows match the text `q` (None: the text holds no searchable word). No q: browsing.
+
+    Ranking, best first (each step breaks the ties of the one before):
+    1. the identifier typed in full (`E11`, `DGN_PAL`);
+    2. every term found as a whole word (or a synonym), not only as the start of a longer
+       one: "diabète" puts "Diabète sucré de type 2" before "DIABETOLOGIE";
+    3. codes of a reference classification (CIM-10, ATC, CCAM, NABM) before local lists;
+    4. shorter codes first: a category before its subdivisions (E11 before E110), then in code
+       order (E10, E11... as the classification lists them);
+    5. the engine's relevance (identifier, then label, then other text)."""
     table = connection.ops.quote_name(Document._meta.db_table)
-    exact = q.strip().lower()
-    boost = "CASE WHEN LOWER(d.name) = %s THEN 0 ELSE 1 END"  # the identifier typed in full
     if not q:
         return _Match(f"{table} d", "1 = 1", [], "d.kind, d.name", [])
-    chunks = terms(q)
-    if not chunks:
+    found = groups(q)
+    if not found:
         return None
+    ref_sql, ref_params = _in("d.nomenclature_id", reference_lists)
+    exact = [fold(q.strip())]  # identifiers are ASCII: "âge" is the variable AGE
+    common = (f"CASE WHEN d.kind = %s AND {ref_sql} THEN 0 ELSE 1 END, "
+              "CASE WHEN d.kind = %s THEN LENGTH(d.name) ELSE 0 END, "
+              "CASE WHEN d.kind = %s THEN d.name ELSE '' END")
+    common_params = [str(Kind.CODE), *ref_params, str(Kind.CODE), str(Kind.CODE)]
+    boost = "CASE WHEN LOWER(d.name) = %s THEN 0 ELSE 1 END"
     if connection.vendor == "postgresql":
-        return _Match(f"{table} d", "d.tsv @@ to_tsquery('hygie_fr', %s)", [tsquery(chunks)],
-                      f"{boost}, ts_rank(d.tsv, to_tsquery('hygie_fr', %s)) DESC",
-                      [exact, tsquery(chunks)])
+        broad, whole = tsquery(found), tsquery(found, whole=True)
+        return _Match(f"{table} d", "d.tsv @@ to_tsquery('hygie_fr', %s)", [broad],
+                      f"{boost}, CASE WHEN d.tsv @@ to_tsquery('hygie_fr', %s) THEN 0 ELSE 1 END, "
+                      f"{common}, ts_rank(d.tsv, to_tsquery('hygie_fr', %s)) DESC",
+                      [*exact, whole, *common_params, broad])
     # SQLite FTS5: bm25 weighs the identifier, then the label, then the rest (lower is better).
     return _Match(f"search_fts JOIN {table} d ON d.id = search_fts.rowid", "search_fts MATCH %s",
-                  [fts5_query(chunks)], f"{boost}, bm25(search_fts, 10.0, 4.0, 1.0)", [exact])
+                  [fts5(found)],
+                  f"{boost}, CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts "
+                  f"MATCH %s) THEN 0 ELSE 1 END, {common}, bm25(search_fts, 10.0, 4.0, 1.0)",
+                  [*exact, fts5(found, whole=True), *common_params])
+
+
+def reference_lists(scope_lists: Iterable[int]) -> set[int]:
+    """The searched code lists holding a reference classification (`dcat.NOMENCLATURE_SYSTEMS`:
+    the lists the catalogue declares as CIM-10, ATC, CCAM or NABM)."""
+    return set(Nomenclature.objects.filter(id__in=list(scope_lists),
+                                           name__in=list(NOMENCLATURE_SYSTEMS))
+               .values_list("id", flat=True))
 
 
 def _groups(match: _Match, rules: _Rules) -> list[Group]:
@@ -373,6 +409,8 @@ class Hit:
     product: str = ""
     nomenclature: Link | None = None
     used_by: list[Link] = field(default_factory=list)
+    # The same code in other lists, the same variable in other tables (see `_merged`).
+    also_in: list[Link] = field(default_factory=list)
 
 
 @dataclass
@@ -384,6 +422,7 @@ class ListHit:
     dataset: str
     matches: int
     used_by: list[Link]
+    matches_url: str = ""  # the list's page searched for the same words
 
 
 @dataclass
@@ -405,23 +444,24 @@ class Result:
     lists: list[ListHit] = field(default_factory=list)
     page: int = 1
     pages: int = 0
+    suggestions: list[Suggestion] = field(default_factory=list)  # when nothing is found
 
 
 def search(user: Any, filters: Filters) -> Result:
     result = Result(filters)
-    if not filters.active:
-        return result
-    match = _match(filters.q)
+    if not filters.active or (filters.q and not groups(filters.q)):
+        return result  # nothing to search for, or no word in the text
+    scope = Scope.of(user)
+    match = _match(filters.q, reference_lists(scope.lists))
     if match is None:
         return result
-    scope = Scope.of(user)
     rules = _Rules(scope, filters)
-    groups = _groups(match, rules)
+    found = _groups(match, rules)
     result.searched = True
-    kept = [g for g in groups if rules.passes(g)]
+    kept = [g for g in found if rules.passes(g)]
     result.total = sum(g.count for g in kept)
-    result.kinds = _kind_counts(groups, rules)
-    result.facets = _facets(groups, rules, scope)
+    result.kinds = _kind_counts(found, rules)
+    result.facets = _facets(found, rules, scope)
     labels = dict(Kind.choices)
     if filters.kind:
         count = sum(g.count for g in kept)
@@ -429,19 +469,47 @@ def search(user: Any, filters: Filters) -> Result:
         result.page = min(filters.page, result.pages)
         ids = _ranked(match, rules, limit=PAGE_SIZE, offset=(result.page - 1) * PAGE_SIZE)
         result.sections = [(filters.kind, str(labels[filters.kind]), count,
-                            _hits(ids, scope, filters))]
+                            _merged(_hits(ids, scope, filters)))]
     else:
         kinds = [k.value for k in result.kinds if k.count]
-        hits = (_hits(_ranked(match, rules, per_kind=kinds, limit=PREVIEW), scope, filters)
-                if kinds else [])
+        # More rows than shown: a code in several lists, a variable in several tables is one hit.
+        hits = (_hits(_ranked(match, rules, per_kind=kinds, limit=PREVIEW * CODE_COPIES),
+                      scope, filters) if kinds else [])
         for kind, label in Kind.choices:
-            of_kind = [h for h in hits if h.kind == kind]
+            of_kind = _merged([h for h in hits if h.kind == kind])[:PREVIEW]
             count = next((k.count for k in result.kinds if k.value == kind), 0)
             if of_kind:
                 result.sections.append((kind, str(label), count, of_kind))
     if filters.q and filters.kind in ("", str(Kind.CODE)):
-        result.lists = _lists(kept, scope, filters)
+        result.lists = _lists(kept, scope, filters, reference_lists(scope.lists))
+    if filters.q and not result.total:
+        result.suggestions = suggestions(filters.q)
     return result
+
+
+def _merged(hits: list[Hit]) -> list[Hit]:
+    """The same code (code and label) in several lists, or the same variable (name and
+    description) in several tables of a version, as one hit at its best rank, naming the other
+    lists or tables: the SNDS copies CIM-10 into several lists and a variable into many tables."""
+    out: list[Hit] = []
+    first: dict[tuple[Any, ...], Hit] = {}
+    for h in hits:
+        key = (h.kind, h.dataset, h.version, h.name.upper(), " ".join(fold(h.title).split()))
+        if h.kind == Kind.CODE and h.nomenclature is not None:
+            other = Link(h.nomenclature.label, h.url)
+        elif h.kind == Kind.VARIABLE:
+            other = Link(f"{h.table}.{h.name}", h.url)
+        else:
+            out.append(h)
+            continue
+        if key in first:
+            kept = first[key]
+            kept.also_in.append(other)
+            kept.used_by += [u for u in h.used_by if u not in kept.used_by]
+        else:
+            first[key] = h
+            out.append(h)
+    return out
 
 
 def _kind_counts(groups: Sequence[Group], rules: _Rules) -> list[FacetValue]:
@@ -527,26 +595,29 @@ def _hits(ids: list[int], scope: Scope, filters: Filters) -> list[Hit]:
             hit.used_by = used_by.get(d.nomenclature_id or 0, [])
             if d.kind == Kind.CODE:
                 hit.nomenclature = Link(d.nomenclature.name, url)
-                url += f"?page={_code_page(d.nomenclature_id or 0, d.name)}"
+                url = code_url(d.dataset.slug, d.nomenclature.name, d.name)
             hit.url = url
         hits.append(hit)
     return hits
 
 
-def _lists(kept: Sequence[Group], scope: Scope, filters: Filters) -> list[ListHit]:
-    """The code lists holding matching codes (most matches first) and the variables using them:
-    how a search for a disease reaches the diagnosis variables."""
+def _lists(kept: Sequence[Group], scope: Scope, filters: Filters,
+           reference: set[int]) -> list[ListHit]:
+    """The code lists holding matching codes (reference classifications first, then most
+    matches first) and the variables using them: how a search for a disease reaches the
+    diagnosis variables."""
     per_list: dict[int, int] = {}
     for g in kept:
         if g.kind == Kind.CODE and g.nomenclature_id is not None:
             per_list[g.nomenclature_id] = per_list.get(g.nomenclature_id, 0) + g.count
-    top = sorted(per_list.items(), key=lambda kv: -kv[1])[:TOP_LISTS]
+    top = sorted(per_list.items(), key=lambda kv: (kv[0] not in reference, -kv[1]))[:TOP_LISTS]
     if not top:
         return []
     noms = Nomenclature.objects.select_related("dataset").in_bulk([n for n, _ in top])
     used_by = _used_by({n for n, _ in top}, scope, filters)
-    return [ListHit(noms[n].name, _list_url(noms[n].dataset.slug, noms[n].name),
-                    noms[n].dataset.slug, count, used_by.get(n, []))
+    urls = {n: _list_url(noms[n].dataset.slug, noms[n].name) for n, _ in top if n in noms}
+    return [ListHit(noms[n].name, urls[n], noms[n].dataset.slug, count, used_by.get(n, []),
+                    urls[n] + "?" + urlencode({"q": filters.q}))
             for n, count in top if n in noms]
 
 
@@ -579,7 +650,43 @@ def _list_url(slug: str, name: str) -> str:
     return reverse("catalogue:nomenclature", args=[slug, name])
 
 
-def _code_page(nomenclature_id: int, code: str) -> int:
+def code_anchor(code: str) -> str:
+    """The id of a code's row on its list's page (`code-E11`)."""
+    return "code-" + _ANCHOR_UNSAFE.sub("_", code)
+
+
+def code_url(slug: str, nomenclature: str, code: str) -> str:
+    """A link landing on a code: its list's page opens where the code is, at its row."""
+    return (f"{_list_url(slug, nomenclature)}?{urlencode({'code': code})}"
+            f"#{quote(code_anchor(code))}")
+
+
+def code_page(nomenclature_id: int, code: str, per_page: int = CODES_PER_PAGE) -> int:
     """The page of the code list page showing `code` (codes are listed in code order)."""
     before = Code.objects.filter(nomenclature_id=nomenclature_id, code__lt=code).count()
-    return before // CODES_PER_PAGE + 1
+    return before // per_page + 1
+
+
+def code_filter(nomenclature_id: int, q: str) -> Q:
+    """The codes of one list whose code starts with `q`, or whose labels hold its words (the
+    search index: accents and case ignored, synonyms included), at most MAX_LIST_MATCHES."""
+    text = q.strip()
+    ids = set(Code.objects.filter(nomenclature_id=nomenclature_id, code__istartswith=text)
+              .values_list("id", flat=True)[:MAX_LIST_MATCHES]) if text else set()
+    found = groups(q)
+    if found:
+        table = connection.ops.quote_name(Document._meta.db_table)
+        if connection.vendor == "postgresql":
+            source, condition, expr = (f"{table} d", "d.tsv @@ to_tsquery('hygie_fr', %s)",
+                                       tsquery(found))
+        else:
+            # CROSS JOIN: the full-text search first, not once per code of the list.
+            source, condition, expr = (f"search_fts CROSS JOIN {table} d",
+                                       "d.id = search_fts.rowid AND search_fts MATCH %s",
+                                       fts5(found))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT d.object_id FROM {source} WHERE {condition} AND d.kind = %s "
+                           "AND d.nomenclature_id = %s LIMIT %s",
+                           [expr, str(Kind.CODE), nomenclature_id, MAX_LIST_MATCHES])
+            ids.update(row[0] for row in cursor.fetchall())
+    return Q(pk__in=sorted(ids))
