@@ -21,7 +21,7 @@ TITLES = {"home": "Home", "search": "Search", "dataset": "A dataset", "table": "
 
 def main() -> int:
     phone = "--phone" in sys.argv[1:]
-    for old in OUT.glob("*.jpg"):
+    for old in OUT.glob("*.png"):
         old.unlink()
     env = {**os.environ, "HYGIE_SCREENSHOTS": str(OUT)}
     widths = "wide or phone" if phone else "wide"
@@ -33,7 +33,7 @@ def main() -> int:
              "Taken by `python tools/screenshots.py` from the newcomer's walk "
              "(`tests/web/test_newcomer_walk.py`); do not edit by hand.", ""]
     for name, title in TITLES.items():
-        shots = sorted(OUT.glob(f"*-{name}.jpg"))
+        shots = sorted(OUT.glob(f"*-{name}.png"))
         if shots:
             lines += [f"## {title}", ""] + [f"![{s.stem}]({s.name})" for s in shots] + [""]
     (OUT / "README.md").write_text("\n".join(lines))

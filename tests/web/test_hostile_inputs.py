@@ -390,7 +390,8 @@ def test_the_endpoints_list_is_complete():
     covered = Path(__file__).read_text(encoding="utf-8")
     # The read-only pages (GET without input beyond the address) and the workflow buttons.
     seen = {r for r in seen if not r.startswith("accounts/enrol/")}  # a signed link, no form data
-    reviewed = {"", "healthz", "favicon.ico", "audit/", "accounts/logout/",
+    reviewed = {"", "healthz", "favicon.ico", "brand.css", "audit/", "accounts/logout/",
+                "mentions-legales/", "donnees-personnelles/", "accessibilite/", "plan-du-site/",
                 "accounts/two-factor/setup/",
                 "accounts/two-factor/",
                 "feasibility/", "feasibility/enquiries/", "feasibility/enquiries/<int:pk>/",

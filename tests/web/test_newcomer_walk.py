@@ -25,12 +25,14 @@ pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("HYGIE_SCREENSHOTS", "")
 WIDTHS = {"wide": 1280, "phone": 375}
 WORDS = {  # what the newcomer reads and clicks, in each language
-    "fr": {"search": "diabète", "sign_in": "Se connecter", "builder": "Nouvelle cohorte avec le constructeur",
-           "save": "Enregistrer la cohorte", "count": re.compile("Lancer les comptages|Recompter"),
-           "counted": "Compté", "not_found": "Page introuvable", "tables": "Tables"},
+    "fr": {"search": "diabète", "sign_in": "Se connecter", "builder": "Nouvelle cohorte avec le formulaire",
+           "save": "Enregistrer la cohorte", "count": re.compile("Lancer les comptages|Compter à nouveau"),
+           "counted": "Comptée", "failed": "Échec", "not_found": "Page introuvable", "tables": "Tables",
+           "cohort": "Metformine", "metformin": "metformine"},
     "en": {"search": "diabetes", "sign_in": "Sign in", "builder": "New cohort with the builder",
            "save": "Save the cohort", "count": re.compile("Run the counts|Count again"),
-           "counted": "Counted", "not_found": "Page not found", "tables": "Tables"},
+           "counted": "Counted", "failed": "failed", "not_found": "Page not found", "tables": "Tables",
+           "cohort": "Metformin", "metformin": "metformine"},
 }
 
 
@@ -49,8 +51,7 @@ class Walk:
         if SHOTS:
             folder = Path(SHOTS)
             folder.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(folder / f"{self.lang}-{self.width}-{name}.jpg"), type="jpeg",
-                            quality=75)
+            page.screenshot(path=str(folder / f"{self.lang}-{self.width}-{name}.png"))
 
 
 def open_page(browser: Any, lang: str, width: str) -> Any:
@@ -102,6 +103,35 @@ def test_a_newcomer_finds_data_builds_a_cohort_and_counts(site, browser, lang, w
     page.locator("main").get_by_role("button", name=words["sign_in"]).click()
     page.wait_for_url(re.compile(r"/feasibility/$"))
     walk.check("cohorts")
+    page.get_by_role("link", name=words["builder"]).click()
+    page.wait_for_url(re.compile(r"/feasibility/new/$"))
+    assert page.input_value("#id_dataset") == "snds"  # the dataset with data, by default
+    page.fill("#id_name", words["cohort"])
+    page.fill("#id_period_start", "2020-01-01")
+    page.fill("#id_period_end", "2021-12-31")
+    page.select_option("#id_entry-0-kind", "dispensed")
+    lookup = page.locator("#id_entry-0-lookup")
+    lookup.press_sequentially("metform", delay=30)  # nobody knows metformin is A10BA02
+    page.get_by_role("option", name=re.compile("A10BA02")).first.wait_for()
+    walk.check("builder")
+    lookup.press("ArrowDown")
+    lookup.press("Enter")
+    assert page.input_value("#id_entry-0-codes") == "A10BA02"
+    page.get_by_role("button", name=words["save"]).click()
+    page.wait_for_url(re.compile(r"/feasibility/cohorts/\d+/$"))
+
+    # The count works out of the box (development secret and synthetic data made by serve).
+    page.get_by_role("button", name=words["count"]).click()
+    state = page.locator("#count-state")
+    state.filter(has_text=re.compile(words["counted"] + "|" + words["failed"])).wait_for(
+        timeout=120_000)
+    assert words["counted"] in state.inner_text(), state.inner_text()
+    first = page.locator("table.counts tbody tr").first
+    first.wait_for()
+    assert "A10BA02" in first.inner_text() and words["metformin"] in first.inner_text()
+    people = first.locator("td").nth(2).inner_text().replace("\u202f", "").replace(",", "")
+    assert people.isdigit() and int(people) >= 11 and int(people) % 5 == 0, people
+    walk.check("count")
 
     # A wrong address: the site's own page, in the language, with a way on.
     response = page.goto(site.url + "/nulle-part/")

@@ -131,6 +131,33 @@ def test_identifiers_rank_first_and_words_inside_them_match(client):
     assert table["name"] == "IR_BEN_R" and table["url"] == "/catalogue/snds/v1/tables/IR_BEN_R/"
 
 
+def test_a_word_sharing_only_a_stem_is_not_a_whole_word(client):
+    """PostgreSQL's French stemmer makes one stem of "diabétique" and "diabète": the whole-word
+    rule must still see two words, as FTS5 does, or the shorter code of the stemmed word wins."""
+    codes = Dataset.objects.get(slug="snds").nomenclatures.get(name="IR_CIM_V").codes
+    for code, label in (("E11", "Coma ornithorynque diabétique"),
+                        ("E110", "Diabète ornithorynque")):
+        row = codes.get(code=code)
+        row.label = label
+        row.save()
+    hits = api(client, q="diabète ornithorynque", kind="code")["results"]
+    assert [h["name"] for h in hits] == ["E110", "E11"]
+
+
+def test_among_equal_matches_the_shorter_text_ranks_first(client):
+    """Relevance weighs the length of the text, as bm25 does: a short description holding the
+    word before a long one (PostgreSQL's plain ts_rank gives both the same score)."""
+    h, _ = DataHolder.objects.get_or_create(slug="inserm", defaults={"name": "INSERM"})
+    ds = Dataset.objects.create(slug="registre-rang", holder=h, title_fr="Registre")
+    long = "Ornithorynque observé au bord de la rivière, dans le nord du pays, en hiver"
+    spec = VersionSpec(tables=(TableSpec("REG_ORN", title_fr="Observations", variables=(
+        VariableSpec("ORN_LONG", description_fr=long),  # first: the lower id wins ties
+        VariableSpec("ORN_SHORT", description_fr="Ornithorynque"))),))
+    import_version(ds, spec, status=str(Status.PUBLISHED))
+    hits = api(client, q="ornithorynque", kind="variable")["results"]
+    assert [h["name"] for h in hits] == ["ORN_SHORT", "ORN_LONG"]
+
+
 # --- facets ----------------------------------------------------------------------------------------
 
 

@@ -319,16 +319,25 @@ def _match(q: str, reference_lists: Iterable[int] = ()) -> _Match | None:
         return None
     ref_sql, ref_params = _in("d.nomenclature_id", reference_lists)
     exact = [fold(q.strip())]  # identifiers are ASCII: "âge" is the variable AGE
+    # Code order is the characters' order, as SQLite compares: not the database's language
+    # collation, which PostgreSQL would otherwise use (case, punctuation ignored or moved).
+    binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     common = (f"CASE WHEN d.kind = %s AND {ref_sql} THEN 0 ELSE 1 END, "
               "CASE WHEN d.kind = %s THEN LENGTH(d.name) ELSE 0 END, "
-              "CASE WHEN d.kind = %s THEN d.name ELSE '' END")
+              f"CASE WHEN d.kind = %s THEN d.name{binary} ELSE ''{binary} END")
     common_params = [str(Kind.CODE), *ref_params, str(Kind.CODE), str(Kind.CODE)]
     boost = "CASE WHEN LOWER(d.name) = %s THEN 0 ELSE 1 END"
     if connection.vendor == "postgresql":
         broad, whole = tsquery(found), tsquery(found, whole=True)
+        # Whole words are tested on the words as written (`words`, migration search/0005), not
+        # on the stems of `tsv`, where "insuffisant" is "insuffisance" and DEC is "décès".
+        # Relevance as bm25 weighs it: A/B/C as 10/4/1, shorter rows first (divided by the log
+        # of the row's word count, stop words included as FTS5 counts them; ts_rank alone gives
+        # "Cause initiale du décès" and a long description the same score).
         return _Match(f"{table} d", "d.tsv @@ to_tsquery('hygie_fr', %s)", [broad],
-                      f"{boost}, CASE WHEN d.tsv @@ to_tsquery('hygie_fr', %s) THEN 0 ELSE 1 END, "
-                      f"{common}, ts_rank(d.tsv, to_tsquery('hygie_fr', %s)) DESC",
+                      f"{boost}, CASE WHEN d.words @@ to_tsquery('hygie_words', %s) THEN 0 ELSE 1 "
+                      f"END, {common}, ts_rank('{{0.1, 0.1, 0.4, 1.0}}', d.tsv, "
+                      "to_tsquery('hygie_fr', %s)) / LN(LENGTH(d.words) + 1) DESC",
                       [*exact, whole, *common_params, broad])
     # SQLite FTS5: bm25 weighs the identifier, then the label, then the rest (lower is better).
     return _Match(f"search_fts JOIN {table} d ON d.id = search_fts.rowid", "search_fts MATCH %s",

@@ -11,6 +11,7 @@ ORed, the chunks of an alternative ANDed, the pieces of a chunk (`DGN_PAL`) a ph
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,6 +21,7 @@ from hygie.web.search.synonyms import SYNONYMS
 Chunk = tuple[str, ...]  # the pieces of one typed word
 Alternative = tuple[Chunk, ...]
 MAX_PHRASE = 4  # chunks in the longest synonym term
+_LETTERS = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,18 @@ def _quote(words: list[str]) -> str:
     return '"' + " ".join(words).replace('"', '""') + '"'
 
 
+def whole_forms(piece: str) -> list[str]:
+    """What a whole word may look like in the index: the word itself, or with a final plural or
+    mute e; accents and case folded (`décès` -> deces, dece, deces, decee, decees). The same
+    list for both engines, so that both call the same hits whole-word hits."""
+    stem = light_stem(piece)
+    return list(dict.fromkeys([fold(piece), stem, stem + "s", stem + "e", stem + "es"]))
+
+
 def _fts5_chunk(chunk: Chunk, *, whole: bool) -> str:
     *head, last = chunk
     if whole:
-        # The word itself, or with a final plural or mute e (accents are folded by FTS5).
-        stem = light_stem(last)
-        forms = dict.fromkeys([fold(last), stem, stem + "s", stem + "e", stem + "es"])
-        return "(" + " OR ".join(_quote([*head, f]) for f in forms) + ")"
+        return "(" + " OR ".join(_quote([*head, f]) for f in whole_forms(last)) + ")"
     if len(last) >= MIN_PREFIX:
         return _quote([*head, light_stem(last)]) + "*"
     return _quote(list(chunk))
@@ -102,16 +109,22 @@ def fts5(groups: list[Group], *, whole: bool = False) -> str:
 def _ts_chunk(chunk: Chunk, *, whole: bool) -> str:
     words = list(chunk)
     if whole:
-        # A whole word of the title or text (weights B, C), not a piece of a name: the French
-        # stemmer cuts "décès" to "dec", which PHA_DEC_TOP's name also holds.
-        words = [f"{w}:BC" for w in words]
+        # The words as written, not stems: the French stemmer makes one word of "insuffisant"
+        # and "insuffisance", of "décès" and PHA_DEC_TOP's "DEC".
+        # Folding may turn a letter or digit into punctuation ("⑴" -> "(1)"): letters and
+        # digits only, so that no form becomes a tsquery operator (the typed piece, letters and
+        # digits already, is one of them: never an empty group).
+        cleaned = ("".join(_LETTERS.findall(f)) for f in whole_forms(words[-1]))
+        forms = dict.fromkeys([words[-1], *(f for f in cleaned if f)])
+        words[-1] = "(" + " | ".join(forms) + ")"
     elif len(words[-1]) >= MIN_PREFIX:
         words[-1] += ":*"
     return "(" + " <-> ".join(words) + ")"
 
 
 def tsquery(groups: list[Group], *, whole: bool = False) -> str:
-    """A `to_tsquery` text; whole words are the French stems (plurals, accents: one stem)."""
+    """A `to_tsquery` text: for the configuration `hygie_fr` (stems, prefixes) or, `whole`, for
+    `hygie_words` (the words as written, accents and case folded: migration search/0005)."""
     return " & ".join(
         "(" + " | ".join("(" + " & ".join(_ts_chunk(c, whole=whole) for c in alt) + ")"
                          for alt in g.alternatives) + ")"
