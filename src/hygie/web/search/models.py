@@ -2,9 +2,10 @@
 
 Rows are written by `hygie.web.search.index` only. The full-text part is database-specific and
 added by migration 0002: on SQLite an FTS5 table reading this one (kept in step by triggers), on
-PostgreSQL a stored `tsv` column (unaccented French configuration) with a GIN index. Who may see a
-row is decided when searching, from the version's status (`catalogue.access`), so a status change
-needs no re-indexing.
+PostgreSQL a stored `tsv` column (unaccented French configuration) with a GIN index, and (0005) a
+stored `words` column, the words unstemmed, for the whole-word ranking rule. Who may see a row is
+decided when searching, from the version's status (`catalogue.access`), so a status change needs
+no re-indexing.
 """
 
 from __future__ import annotations
