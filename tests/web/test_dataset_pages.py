@@ -394,5 +394,5 @@ def test_wide_tables_scroll_in_their_own_frame(client):
     page = client.get("/catalogue/snds/v1/tables/IR_BEN_R/").content.decode()
     frame = page.split('id="variables-table"')[0].rsplit("<div", 1)[1]
     assert "fr-table" in frame
-    assert '<div class="fr-table__container">' in page.split('id="variables-table"')[1]
+    assert '<div class="fr-table__container" tabindex="0">' in page.split('id="variables-table"')[1]
     assert "/catalogue/snds/v1/?relations=BENEFICIAIRE#relations-title" in page
