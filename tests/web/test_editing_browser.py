@@ -121,8 +121,8 @@ def test_an_upload_goes_from_draft_to_the_public_page(site, browser, page, tmp_p
         anon.set_default_timeout(20_000)
         anon.goto(f"{site.url}/catalogue/{SLUG}/")
         assert anon.locator("#editing").count() == 0
-        assert anon.locator("main p.muted .status-published").count() == 1
-        assert re.search(r"\b2\b", anon.locator("main p.muted").first.inner_text())
+        assert anon.locator("main .fr-badges-group .status-published").count() == 1
+        assert re.search(r"\b2\b", anon.locator("main .fr-badges-group").first.inner_text())
         anon.locator(f"a[href='/catalogue/{SLUG}/v2/changes/']").click()
         anon.wait_for_url(re.compile(rf"/catalogue/{SLUG}/v2/changes/$"))
         change = anon.locator("tr.variable-change[data-variable='age']")
