@@ -1,5 +1,6 @@
-"""The review procedure of access applications: paths, roles, legal deadlines, and, for any
-sequence of events, the invariants the platform relies on."""
+"""The review procedures of access applications: the packaged descriptions, roles, legal clocks
+(stopped, resumed, extended, lapsed, in working days), a made-up procedure loaded from text, and,
+for any sequence of events in any packaged procedure, the invariants the platform relies on."""
 
 from __future__ import annotations
 
@@ -11,9 +12,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hygie.access import Case, Event, Opinion, Path, ProcedureError, Role, Stage, advance, apply
-from hygie.access.calendar import add_months
-from hygie.access.procedure import FINAL, REFERENCE_METHODOLOGIES, RULES, day_of, due, replay
+from hygie.access import (
+    Case,
+    DescriptionError,
+    Event,
+    Opinion,
+    Path,
+    ProcedureError,
+    Role,
+    Stage,
+    advance,
+    apply,
+    load,
+)
+from hygie.access.calendar import add_months, add_working_days, is_working_day, working_days_between
+from hygie.access.description import Choice
+from hygie.access.procedure import day_of, due, procedures, replay
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -76,6 +90,10 @@ def test_the_cesrees_silence_counts_as_an_opinion_given():
     with pytest.raises(ProcedureError, match="deemed given"):
         apply(case, Event("cesrees_opinion", at("2026-02-11"), Role.CESREES,
                           {"opinion": "unfavourable"}))
+    # On its last day, the opinion is still the committee's to give.
+    given = apply(case, Event("cesrees_opinion", at("2026-02-09", 23), Role.CESREES,
+                              {"opinion": "unfavourable"}))
+    assert (given.stage, given.opinion) == (Stage.CNIL, Opinion.UNFAVOURABLE)
     # The calendar cannot deem it early.
     with pytest.raises(ProcedureError, match="has until"):
         apply(case, Event("cesrees_deemed", at("2026-02-09", 12), Role.CALENDAR))
@@ -109,11 +127,11 @@ def test_the_reference_methodology_path_skips_the_committees():
     with pytest.raises(ProcedureError, match="not a reference methodology"):
         run(("submit", "2026-01-05", Role.APPLICANT,
              {"path": "reference-methodology", "methodology": "MR-999"}))
-    with pytest.raises(ProcedureError, match="not forwarded to the CESREES"):
+    with pytest.raises(ProcedureError, match="reference-methodology procedure has no such step"):
         run(("submit", "2026-01-05", Role.APPLICANT,
              {"path": "reference-methodology", "methodology": "MR-004"}),
             ("forward_to_cesrees", "2026-01-07", Role.SECRETARIAT, {}))
-    with pytest.raises(ProcedureError, match="not declared conforming"):
+    with pytest.raises(ProcedureError, match="authorisation procedure has no such step"):
         run(SUBMIT, ("record_conformity", "2026-01-07", Role.SECRETARIAT, {}))
 
 
@@ -157,35 +175,243 @@ def test_withdrawal_is_possible_until_the_decision_only():
         apply(case, Event("submit", at("2026-01-21"), Role.APPLICANT, {"path": "authorisation"}))
 
 
-# --- any sequence of events --------------------------------------------------------------------
+def test_a_case_shows_its_clock():
+    case = run(SUBMIT)
+    assert case.clock_running and case.days_used(date(2026, 1, 9)) == 4
+    case = apply(case, Event("request_complements", at("2026-01-08"), Role.SECRETARIAT,
+                             {"reason": "The data management plan is missing."}))
+    assert not case.clock_running and case.days_used(date(2026, 1, 20)) == 0  # no clock here
+    assert case.clock_named("forward").used == 3  # 6, 7 and 8 January
+    # The procedure is chosen once: a resubmission cannot switch it.
+    with pytest.raises(ProcedureError, match="follows the authorisation procedure"):
+        apply(case, Event("submit", at("2026-01-20"), Role.APPLICANT,
+                          {"path": "reference-methodology", "methodology": "MR-004"}))
 
-DATA = {
-    "submit": st.sampled_from([{"path": "authorisation"}, {"path": "reference-methodology",
-                                                           "methodology": "MR-004"},
-                               {"path": "reference-methodology", "methodology": "MR-1"}]),
-    "request_complements": st.sampled_from([{"reason": "missing plan"}, {}]),
-    "cesrees_opinion": st.sampled_from([{"opinion": o} for o in Opinion] + [{}]),
-    "cnil_authorisation": st.sampled_from([{"until": date(2031, 1, 1), "scope": "all"},
-                                           {"until": date(2020, 1, 1), "scope": "all"}]),
-    "cnil_refusal": st.sampled_from([{"reason": "disproportionate"}, {}]),
-}
+
+# --- the calendar ---------------------------------------------------------------------------
+
+
+def test_working_days_skip_weekends_and_french_public_holidays():
+    # Friday 10 July 2026 + 3 working days: Mon 13 (1), Tue 14 July is the national day,
+    # Wed 15 (2), Thu 16 (3).
+    assert add_working_days(date(2026, 7, 10), 3) == date(2026, 7, 16)
+    # Wednesday 23 December 2026 + 2: Thu 24 (1), Fri 25 is Christmas, Sat, Sun, Mon 28 (2).
+    assert add_working_days(date(2026, 12, 23), 2) == date(2026, 12, 28)
+    # Thursday 24 December 2026 + 5: 28, 29, 30, 31 December (4), Fri 1 January 2027 is New Year's
+    # day, Mon 4 January (5).
+    assert add_working_days(date(2026, 12, 24), 5) == date(2027, 1, 4)
+    # Easter is Sunday 5 April 2026. Thursday 2 April + 2: Fri 3 (1; Good Friday is a holiday in
+    # Alsace-Moselle only), Sat, Sun, Mon 6 is Easter Monday, Tue 7 (2).
+    assert add_working_days(date(2026, 4, 2), 2) == date(2026, 4, 7)
+    assert working_days_between(date(2026, 7, 10), date(2026, 7, 16)) == 3
+    assert working_days_between(date(2026, 7, 16), date(2026, 7, 10)) == -3
+    assert working_days_between(date(2026, 7, 10), date(2026, 7, 14)) == 1  # Mon 13 only
+    assert add_working_days(date(2026, 7, 16), -3) == date(2026, 7, 10)
+    assert not is_working_day(date(2026, 5, 14))  # Ascension Thursday
+
+
+# --- a procedure is a description ---------------------------------------------------------------
+
+REGISTRY = """
+name: registry-access
+title: Access to a regional cancer registry (made up for this test)
+sources: ["none, a test"]
+stages:
+  draft: {}
+  review: {label: the registry's board, clock: review}
+  questions: {label: the applicant, stops: [review]}
+  granted: {final: true}
+  refused: {final: true}
+clocks:
+  review:
+    length: 10
+    unit: working_days
+    lapse: {step: deemed_favourable, says: the opinion is deemed favourable}
+steps:
+  submit: {role: applicant, from: [draft], to: review, what: submit the application}
+  ask: {role: secretariat, from: [review], to: questions, needs: {question: text}, what: ask}
+  answer: {role: applicant, from: [questions], to: review, what: answer the question}
+  deemed_favourable:
+    role: calendar
+    from: [review]
+    to: granted
+    records: {opinion: favourable-deemed}
+    what: deem the opinion favourable
+  grant: {role: secretariat, from: [review], to: granted, needs: {until: future_date}, what: grant}
+  refuse: {role: secretariat, from: [review], to: refused, needs: {reason: text}, what: refuse}
+"""
+
+
+def test_a_new_procedure_is_a_new_description():
+    """A made-up fifth procedure, in working days, walked by the same engine: its clock crosses
+    14 July, stops while the applicant answers, resumes with what was left, and lapses."""
+    registry = load(REGISTRY)
+    among = {registry.name: registry}
+    case = apply(Case(), Event("submit", at("2026-07-03"), Role.APPLICANT,
+                               {"path": "registry-access"}), among)
+    # Friday 3 July + 10 working days: 6, 7, 8, 9, 10, 13 (6), Tuesday 14 July off, 15, 16, 17 (9),
+    # Monday 20 July (10).
+    assert (case.stage, case.deadline) == ("review", date(2026, 7, 20))
+    case = apply(case, Event("ask", at("2026-07-08"), Role.SECRETARIAT, {"question": "Which years?"}))
+    review = case.clock_named("review")
+    # Stopped on Wednesday 8 July: 3 working days used (6, 7, 8), 7 left (9, 10, 13, 15, 16, 17, 20).
+    assert (case.deadline, review.state, review.used, review.remaining) == (None, "stopped", 3, 7)
+    case = apply(case, Event("answer", at("2026-07-20"), Role.APPLICANT))
+    # Resumed on Monday 20 July with 7 working days: 21, 22, 23, 24, 27, 28, Wednesday 29 July.
+    assert (case.stage, case.deadline, case.clock_running) == ("review", date(2026, 7, 29), True)
+    assert case.days_used(date(2026, 7, 22)) == 5
+    assert due(case, at("2026-07-29", 23)) == []
+    case = advance(case, at("2026-07-30", 0))
+    assert (case.stage, case.opinion, case.final) == ("granted", "favourable-deemed", True)
+    assert case.clock_named("review").used == 10
+    assert replay(case.history, among) == case
+    # The packaged procedures do not know it, and it does not know theirs.
+    with pytest.raises(ProcedureError, match="path must be one of"):
+        apply(Case(), Event("submit", at("2026-07-03"), Role.APPLICANT, {"path": "registry-access"}))
+    with pytest.raises(ProcedureError, match="path must be one of registry-access, not"):
+        apply(Case(), Event("submit", at("2026-07-03"), Role.APPLICANT, SUBMIT[3]), among)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("review: {label: the registry's board, clock: review}", "review: {clock: reveiw}"),
+     "stages.review: no clock 'reveiw'"),
+    (("to: granted\n    records", "to: grnated\n    records"), "steps.deemed_favourable.to: no stage"),
+    (("role: calendar", "role: secretariat"), "not a calendar step"),
+    (("what: refuse", "what: refuse, extends: review"), "no extensible clock 'review'"),
+    (("role: applicant, from: [questions]", "role: auditor, from: [questions]"), "steps.answer.role"),
+    (("  granted: {final: true}\n", ""), "no stage 'granted'"),
+    (("length: 10", "length: 0"), "clocks.review.length"),
+    (("name: registry-access", "name: Registry Access"), "name"),
+    (("title: Access", "notes: x\ntitle: Access"), "notes: Extra inputs"),
+    # A YAML trap: an unquoted colon makes a mapping where a text was meant.
+    (('sources: ["none, a test"]', "sources: [none: a test]"), "sources.0: Input should be a valid str"),
+    (("steps:", "steps: [\n"), "not YAML"),
+])
+def test_a_bad_description_is_refused_with_the_place_of_the_mistake(change, message):
+    old, new = change
+    assert old in REGISTRY
+    with pytest.raises(DescriptionError, match=message) as refused:
+        load(REGISTRY.replace(old, new, 1), "registry.yaml")
+    assert str(refused.value).startswith("registry.yaml: ")
+
+
+def test_the_packaged_procedures_cite_their_sources():
+    found = procedures()
+    assert sorted(found) == sorted(Path)
+    for procedure in found.values():
+        assert procedure.sources and procedure.title
+    assert "Regulation (EU) 2025/327" in found["ehds-permit"].sources[0]
+
+
+# --- the EHDS procedures ------------------------------------------------------------------------
+
+PERMIT = ("submit", "2026-01-05", Role.APPLICANT, {"path": "ehds-permit"})
+
+
+def test_an_ehds_permit_with_a_stopped_clock_and_its_3_plus_3_months():
+    case = run(PERMIT)
+    assert (case.stage, case.deadline) == (Stage.SUBMITTED, date(2026, 4, 5))  # 3 months
+    case = apply(case, Event("request_completion", at("2026-01-20"), Role.SECRETARIAT,
+                             {"reason": "The list of variables is missing."}))
+    decision = case.clock_named("decision")
+    # Stopped on 20 January: 15 days used, 75 left (11 in January, 28 in February, 31 in March,
+    # 5 in April); the applicant has 4 weeks, to 17 February.
+    assert (decision.state, decision.used, decision.remaining) == ("stopped", 15, 75)
+    assert (case.stage, case.deadline, case.days_used(date(2026, 1, 27))) == (
+        Stage.INCOMPLETE, date(2026, 2, 17), 7)
+    assert case.overdue(date(2026, 2, 18)) and not case.overdue(date(2026, 2, 17))
+    case = apply(case, Event("submit", at("2026-02-10"), Role.APPLICANT))
+    # Resumed on 10 February with 75 days: 18 to 28 February, 31 in March, 26 April.
+    assert (case.stage, case.deadline, case.clock_running) == (Stage.SUBMITTED, date(2026, 4, 26),
+                                                               True)
+    assert case.days_used(date(2026, 3, 1)) == 15 + 19
+    with pytest.raises(ProcedureError, match="needs 'reason'"):
+        apply(case, Event("extend_decision", at("2026-04-20"), Role.SECRETARIAT))
+    case = apply(case, Event("extend_decision", at("2026-04-20"), Role.SECRETARIAT,
+                             {"reason": "Linkage with a registry to assess."}))
+    assert case.deadline == date(2026, 7, 26)  # once, by 3 months more
+    with pytest.raises(ProcedureError, match="can be extended once only"):
+        apply(case, Event("extend_decision", at("2026-04-21"), Role.SECRETARIAT, {"reason": "x"}))
+    assert case.overdue(date(2026, 7, 27)) and not case.final  # late, but nothing is deemed
+    with pytest.raises(ProcedureError, match="needs 'conditions'"):
+        apply(case, Event("grant_permit", at("2026-06-01"), Role.SECRETARIAT,
+                          {"scope": "DCIR 2015-2024", "until": date(2029, 6, 1)}))
+    case = apply(case, Event("grant_permit", at("2026-06-01"), Role.SECRETARIAT,
+                             {"scope": "DCIR 2015-2024", "conditions": "Secure environment only",
+                              "until": date(2029, 6, 1)}))
+    assert (case.stage, case.final, case.deadline, case.authorised_until) == (
+        Stage.GRANTED, True, None, date(2029, 6, 1))
+    assert case.record["conditions"] == "Secure environment only"
+    assert replay(case.history) == case
+
+
+def test_an_incomplete_ehds_application_can_be_refused_with_its_reason():
+    case = run(PERMIT, ("request_completion", "2026-01-06", Role.SECRETARIAT, {"reason": "x"}))
+    case = apply(case, Event("refuse", at("2026-02-04"), Role.SECRETARIAT,
+                             {"reason": "Not completed within 4 weeks."}))
+    assert (case.stage, case.record["reason"]) == (Stage.REFUSED, "Not completed within 4 weeks.")
+
+
+def test_an_ehds_data_request_is_answered_with_anonymised_statistics_only():
+    with pytest.raises(ProcedureError, match="'microdata' is not what a health data request"):
+        run(("submit", "2026-01-05", Role.APPLICANT, {"path": "ehds-request", "output": "microdata"}))
+    case = run(("submit", "2026-01-05", Role.APPLICANT,
+                {"path": "ehds-request", "output": "anonymised-statistics"}))
+    assert (case.stage, case.deadline) == (Stage.SUBMITTED, date(2026, 4, 5))
+    case = apply(case, Event("extend_decision", at("2026-03-30"), Role.SECRETARIAT,
+                             {"reason": "Three data holders to query."}))
+    assert case.deadline == date(2026, 7, 5)
+    with pytest.raises(ProcedureError, match="can be extended once only"):
+        apply(case, Event("extend_decision", at("2026-03-31"), Role.SECRETARIAT, {"reason": "x"}))
+    with pytest.raises(ProcedureError, match="only the secretariat"):
+        apply(case, Event("approve_result", at("2026-06-01"), Role.APPLICANT, {"result": "R-1"}))
+    case = apply(case, Event("approve_result", at("2026-06-01"), Role.SECRETARIAT,
+                             {"result": "result 2026-17, counts under statistical secrecy"}))
+    assert (case.stage, case.final, case.path) == (Stage.ANSWERED, True, Path.EHDS_REQUEST)
+
+
+# --- any sequence of events, in every packaged procedure -----------------------------------------
+
+BAD = {"text": [None, "  ", 7], "future_date": [date(2020, 1, 1), "2030-01-01"]}
+GOOD = {"text": ["a reason"], "future_date": [date(2031, 1, 1)]}
+
+
+def data_for(step):
+    """Each field the step needs: mostly right, sometimes missing, blank or of the wrong kind."""
+    fields = {}
+    for key, need in step.needs.items():
+        if isinstance(need, Choice):
+            good, bad = list(need.choice), [None, "bogus"]
+        else:
+            good, bad = GOOD[need], BAD[need]
+        fields[key] = st.sampled_from(good * 4 + bad)
+    return st.fixed_dictionaries(fields)
 
 
 @st.composite
 def histories(draw):
-    """Up to 20 attempted events, each 0 to 60 days after the one before: mostly a step the
-    current stage allows (a walk through the procedure), sometimes any step by any role."""
+    """Up to 20 attempted events, each 0 to 60 days after the one before, in one of the packaged
+    procedures: mostly a step the current stage allows (a walk through the procedure), sometimes
+    any step of any procedure by any role."""
+    names = sorted(procedures())
+    proc = procedures()[draw(st.sampled_from(names))]
+    kinds = sorted({k for p in procedures().values() for k in p.steps})
     moment = datetime(2026, 1, 5, 9, tzinfo=PARIS)
     case, attempts = Case(), []
     for _ in range(draw(st.integers(0, 20))):
         moment += timedelta(days=draw(st.integers(0, 60)), minutes=draw(st.integers(0, 1439)))
         case = advance(case, moment)
-        allowed = [k for k, r in sorted(RULES.items()) if case.stage in r.stages
-                   and r.role != Role.CALENDAR for _ in range(1 if k == "withdraw" else 6)]
+        stage = case.stage if case.procedure else proc.start
+        allowed = [k for k, s in sorted(proc.steps.items()) if stage in proc.sources_of(s)
+                   and s.role != Role.CALENDAR for _ in range(1 if k == "withdraw" else 6)]
         wild = not allowed or draw(st.integers(0, 4)) == 0
-        kind = draw(st.sampled_from(sorted(RULES) if wild else allowed))
-        role = draw(st.sampled_from(list(Role))) if wild else RULES[kind].role
-        event = Event(kind, moment, role, draw(DATA.get(kind, st.just({}))))
+        kind = draw(st.sampled_from(kinds if wild else allowed))
+        step = proc.steps.get(kind)
+        role = draw(st.sampled_from(list(Role))) if wild or step is None else step.role
+        data = draw(data_for(step)) if step is not None else {}
+        if case.procedure is None or draw(st.integers(0, 9)) == 0:
+            data["path"] = draw(st.sampled_from([proc.name] * 8 + [*names, "shortcut"]))
+        event = Event(kind, moment, role, data)
         attempts.append(event)
         with contextlib.suppress(ProcedureError):
             case = apply(case, event)
@@ -203,33 +429,50 @@ def test_any_history_keeps_the_procedure_s_guarantees(attempts):
         except ProcedureError:
             case = before  # refused: the case is as it was
             continue
-        rule = RULES[event.kind]
-        assert event.role == rule.role  # only the role a step belongs to takes it
-        assert before.stage in rule.stages
-        # The calendar never let a CESREES stage run past its month.
-        if before.stage == Stage.CESREES and event.kind == "cesrees_opinion":
+        proc = case.procedure
+        step = proc.steps[event.kind]
+        assert event.role == step.role  # only the role a step belongs to takes it
+        assert (before.stage if before.procedure else proc.start) in proc.sources_of(step)
+        # No step but the lapse once a lapsing deadline has passed (a late CESREES opinion).
+        spec = proc.clock_of(before.stage) if before.procedure else None
+        if spec is not None and spec.lapse is not None:
             assert day_of(event.at) <= before.deadline
     # The state is its history replayed: storing the events is enough.
     assert replay(case.history) == case
+    if not case.history:
+        return
+    proc = case.procedure
     kinds = [e.kind for e in case.history]
     # A final stage is final.
     for i, e in enumerate(case.history):
         if replay(case.history[:i]).final:
             pytest.fail(f"{e.kind} applied after a final stage")
-    # An authorisation went through the secretariat, an opinion (given or deemed) and the CNIL;
-    # a declaration of conformity named a reference methodology and saw no committee.
+    # No clock extended more often than its description allows.
+    for name, spec in proc.clocks.items():
+        times = spec.extension.times if spec.extension else 0
+        assert sum(proc.steps[k].extends == name for k in kinds) <= times
+        clock = case.clock_named(name)
+        assert clock is None or clock.extensions <= times
+        # A stopped clock is exactly the one a stage of the file stops.
+        if clock is not None and clock.state == "stopped":
+            assert name in proc.stages[case.stage].stops or case.final
+    # Every stage with a clock shows its deadline, and one that lapses is on time once the
+    # calendar has run.
+    assert (case.deadline is not None) == (proc.stages[case.stage].clock is not None)
+    now = case.history[-1].at
+    current = advance(case, now)
+    spec = proc.clock_of(current.stage)
+    if spec is not None and spec.lapse is not None:
+        assert not current.overdue(day_of(now))
+    # The French paths keep their own guarantees: an authorisation went through the secretariat,
+    # an opinion (given or deemed) and the CNIL; a declaration of conformity named a reference
+    # methodology and saw no committee.
     if case.stage == Stage.AUTHORISED:
         assert case.path == Path.AUTHORISATION and case.opinion is not None
         assert "forward_to_cesrees" in kinds and case.authorised_until > day_of(case.since)
     if case.stage == Stage.DECLARED:
-        assert case.methodology in REFERENCE_METHODOLOGIES
-        assert "forward_to_cesrees" not in kinds and case.opinion is None
-    assert kinds.count("cnil_extension") <= 1
-    # Every open stage that has a deadline is on time once the calendar has run.
-    if case.history:
-        now = case.history[-1].at
-        current = advance(case, now)
-        if current.stage == Stage.CESREES:
-            assert not current.overdue(day_of(now))
-    assert (case.deadline is None) == (case.stage in FINAL | {Stage.DRAFT, Stage.INCOMPLETE}
-                                       or case.path == Path.REFERENCE)
+        methodologies = procedures()["reference-methodology"].steps["submit"].needs["methodology"]
+        assert case.methodology in methodologies.choice and case.opinion is None
+    if case.stage in (Stage.GRANTED, Stage.ANSWERED):
+        assert case.path in (Path.EHDS_PERMIT, Path.EHDS_REQUEST)
+        assert case.record.get("until", date.max) > day_of(case.since)

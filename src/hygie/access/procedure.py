@@ -5,17 +5,10 @@ so the history is the audit trail and cannot disagree with the state. Each event
 against the state it applies to (who may act, in which stage, with what), so a stored history is
 always a valid one.
 
-Two paths, chosen when the application is submitted:
-
-- **authorisation**: the secretariat checks the file is complete and forwards it to the CESREES
-  within 7 days; the CESREES gives its opinion within one month, and its silence counts as an
-  opinion given; the CNIL then has two months, extendable once by two months, to authorise (with
-  a scope and an end date) or refuse;
-- **reference methodology** (MR-003 to MR-006): the secretariat checks the file and records the
-  project's declaration of conformity; neither the CESREES nor a CNIL authorisation is needed.
-
-The secretariat may ask for complements while it checks the file (the 7 days start again on the
-next submission); the applicant may withdraw at any time before the decision.
+The rules are not here: they are the procedure's description (`hygie.access.description`, the
+packaged ones in `hygie/data/procedures/`), chosen by the first event's `path`. This module is the
+one engine that reads any description: steps, the data they need, and the clocks each stage runs,
+stops or lets lapse.
 """
 
 from __future__ import annotations
@@ -24,50 +17,47 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import cache
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from hygie.access.calendar import add_days, add_months
+from hygie.access.calendar import add_days
+from hygie.access.clock import ClockState, start
+from hygie.access.description import Choice, Procedure, Role, Step, packaged
 
-FORWARD_DAYS = 7  # complete file -> CESREES
-CESREES_MONTHS = 1  # CESREES opinion, deemed given after
-CNIL_MONTHS = 2  # CNIL decision, extendable once by as much
-REFERENCE_METHODOLOGIES = ("MR-003", "MR-004", "MR-005", "MR-006")
 LEGAL_TIME = ZoneInfo("Europe/Paris")  # the days that deadlines count
 
 
 class Path(StrEnum):
+    """The packaged procedures; a deployment's own procedure is named by its description."""
+
     AUTHORISATION = "authorisation"
     REFERENCE = "reference-methodology"
+    EHDS_PERMIT = "ehds-permit"
+    EHDS_REQUEST = "ehds-request"
 
 
 class Stage(StrEnum):
+    """Stage names the packaged procedures use; a description may name others."""
+
     DRAFT = "draft"
-    SUBMITTED = "submitted"  # with the secretariat
+    SUBMITTED = "submitted"  # with the secretariat (of the access body)
     INCOMPLETE = "incomplete"  # back with the applicant, for complements
     CESREES = "cesrees"  # with the ethics and scientific committee
     CNIL = "cnil"  # with the data protection authority
     AUTHORISED = "authorised"
     DECLARED = "declared"  # conformity to a reference methodology recorded
+    GRANTED = "granted"  # an EHDS data permit
+    ANSWERED = "answered"  # an EHDS health data request, with an approved statistical result
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
-
-
-FINAL = frozenset({Stage.AUTHORISED, Stage.DECLARED, Stage.REFUSED, Stage.WITHDRAWN})
-
-
-class Role(StrEnum):
-    APPLICANT = "applicant"
-    SECRETARIAT = "secretariat"
-    CESREES = "cesrees"
-    CALENDAR = "calendar"  # what the passing of a deadline does
 
 
 class Opinion(StrEnum):
     FAVOURABLE = "favourable"
     UNFAVOURABLE = "unfavourable"
-    DEEMED = "deemed"  # no opinion within the month
+    DEEMED = "deemed"  # no opinion within the period
 
 
 class ProcedureError(Exception):
@@ -76,7 +66,7 @@ class ProcedureError(Exception):
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # a key of RULES
+    kind: str  # a step of the procedure
     at: datetime  # aware
     role: Role
     data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -86,175 +76,130 @@ class Event:
 class Case:
     """Where an application stands."""
 
-    stage: Stage = Stage.DRAFT
-    path: Path | None = None
-    methodology: str = ""  # MR-00x on the reference path
+    stage: str = Stage.DRAFT.value
+    procedure: Procedure | None = field(default=None, repr=False)  # chosen by the first event
     since: datetime | None = None  # when the current stage began
-    deadline: date | None = None  # the last day for the current stage's decision
-    opinion: Opinion | None = None
-    extended: bool = False
-    authorised_until: date | None = None
-    scope: str = ""
+    clocks: tuple[ClockState, ...] = ()  # every clock started so far, running, stopped or ended
+    record: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # steps' data
     history: tuple[Event, ...] = ()
 
     @property
+    def path(self) -> str | None:
+        return None if self.procedure is None else self.procedure.name
+
+    @property
     def final(self) -> bool:
-        return self.stage in FINAL
+        return self.procedure is not None and self.stage in self.procedure.final
+
+    def clock_named(self, name: str) -> ClockState | None:
+        return next((c for c in self.clocks if c.name == name), None)
+
+    @property
+    def clock(self) -> ClockState | None:
+        """The clock of the current stage (None when the stage has none)."""
+        name = None if self.procedure is None else self.procedure.stages[self.stage].clock
+        return None if name is None else self.clock_named(name)
+
+    @property
+    def deadline(self) -> date | None:
+        """The last day for the current stage's move; None when no clock runs."""
+        return self.clock.due if self.clock is not None and self.clock.running else None
+
+    @property
+    def clock_running(self) -> bool:
+        return self.deadline is not None
+
+    def days_used(self, today: date) -> int:
+        """Days the current stage's clock has counted, stops left out."""
+        return 0 if self.clock is None else self.clock.days_used(today)
 
     def overdue(self, today: date) -> bool:  # today in France: `day_of(now)`
         """Whether the current stage's deadline has passed without a decision."""
         return not self.final and self.deadline is not None and today > self.deadline
 
+    # The facts the steps recorded, under the names the descriptions give them.
+    @property
+    def opinion(self) -> str | None:
+        return self.record.get("opinion")
 
-# --- the rules: who may do what, from which stages ----------------------------------------------
+    @property
+    def methodology(self) -> str:
+        return str(self.record.get("methodology", ""))
 
+    @property
+    def scope(self) -> str:
+        return str(self.record.get("scope", ""))
 
-def _submit(case: Case, e: Event) -> Case:
-    path = _choice(Path, e, "path")
-    methodology = ""
-    if path == Path.REFERENCE:
-        methodology = _required(e, "methodology")
-        if methodology not in REFERENCE_METHODOLOGIES:
-            raise ProcedureError(f"{methodology!r} is not a reference methodology; choose one "
-                                 f"of {', '.join(REFERENCE_METHODOLOGIES)}")
-    deadline = add_days(day_of(e.at), FORWARD_DAYS) if path == Path.AUTHORISATION else None
-    return replace(case, stage=Stage.SUBMITTED, path=path, methodology=methodology,
-                   deadline=deadline)
+    @property
+    def authorised_until(self) -> date | None:
+        return self.record.get("until")
 
-
-def _request_complements(case: Case, e: Event) -> Case:
-    _required(e, "reason")
-    return replace(case, stage=Stage.INCOMPLETE, deadline=None)
-
-
-def _forward(case: Case, e: Event) -> Case:
-    _on_path(case, Path.AUTHORISATION, "forwarded to the CESREES")
-    return replace(case, stage=Stage.CESREES, deadline=add_months(day_of(e.at), CESREES_MONTHS))
+    @property
+    def extended(self) -> bool:
+        return any(c.extensions for c in self.clocks)
 
 
-def _conformity(case: Case, e: Event) -> Case:
-    _on_path(case, Path.REFERENCE, "declared conforming to a reference methodology")
-    return replace(case, stage=Stage.DECLARED, deadline=None)
+@cache
+def procedures() -> Mapping[str, Procedure]:
+    """The packaged procedures, by name, loaded once."""
+    return MappingProxyType(packaged())
 
 
-def _opinion(case: Case, e: Event) -> Case:
-    assert case.deadline is not None
-    if day_of(e.at) > case.deadline:
-        raise ProcedureError(f"the CESREES had until {case.deadline.isoformat()}: its opinion is "
-                             "deemed given")
-    opinion = _choice(Opinion, e, "opinion")
-    if opinion == Opinion.DEEMED:
-        raise ProcedureError("the CESREES gives a favourable or unfavourable opinion")
-    return _to_cnil(case, e, opinion)
-
-
-def _deemed(case: Case, e: Event) -> Case:
-    assert case.deadline is not None
-    if e.at < day_after(case.deadline):
-        raise ProcedureError(f"the CESREES has until {case.deadline.isoformat()}")
-    return _to_cnil(case, e, Opinion.DEEMED)
-
-
-def _to_cnil(case: Case, e: Event, opinion: Opinion) -> Case:
-    return replace(case, stage=Stage.CNIL, opinion=opinion,
-                   deadline=add_months(day_of(e.at), CNIL_MONTHS))
-
-
-def _extend(case: Case, e: Event) -> Case:
-    assert case.deadline is not None
-    if case.extended:
-        raise ProcedureError("the CNIL's period can be extended once only")
-    return replace(case, extended=True, deadline=add_months(case.deadline, CNIL_MONTHS))
-
-
-def _authorise(case: Case, e: Event) -> Case:
-    until = _required(e, "until")
-    if not isinstance(until, date) or until <= day_of(e.at):
-        raise ProcedureError("an authorisation ends on a date after it is given")
-    scope = str(_required(e, "scope")).strip()
-    return replace(case, stage=Stage.AUTHORISED, deadline=None, authorised_until=until,
-                   scope=scope)
-
-
-def _refuse(case: Case, e: Event) -> Case:
-    _required(e, "reason")
-    return replace(case, stage=Stage.REFUSED, deadline=None)
-
-
-def _withdraw(case: Case, e: Event) -> Case:
-    return replace(case, stage=Stage.WITHDRAWN, deadline=None)
-
-
-@dataclass(frozen=True)
-class Rule:
-    role: Role
-    stages: frozenset[Stage]
-    step: Any  # (Case, Event) -> Case
-    what: str  # for messages
-
-
-_OPEN = frozenset(Stage) - FINAL
-RULES: Mapping[str, Rule] = MappingProxyType({
-    "submit": Rule(Role.APPLICANT, frozenset({Stage.DRAFT, Stage.INCOMPLETE}), _submit,
-                   "submit the application"),
-    "request_complements": Rule(Role.SECRETARIAT, frozenset({Stage.SUBMITTED}),
-                                _request_complements, "ask for complements"),
-    "forward_to_cesrees": Rule(Role.SECRETARIAT, frozenset({Stage.SUBMITTED}), _forward,
-                               "forward the file to the CESREES"),
-    "record_conformity": Rule(Role.SECRETARIAT, frozenset({Stage.SUBMITTED}), _conformity,
-                              "record the declaration of conformity"),
-    "cesrees_opinion": Rule(Role.CESREES, frozenset({Stage.CESREES}), _opinion,
-                            "give the CESREES opinion"),
-    "cesrees_deemed": Rule(Role.CALENDAR, frozenset({Stage.CESREES}), _deemed,
-                           "deem the CESREES opinion given"),
-    "cnil_extension": Rule(Role.SECRETARIAT, frozenset({Stage.CNIL}), _extend,
-                           "record the CNIL's extension"),
-    "cnil_authorisation": Rule(Role.SECRETARIAT, frozenset({Stage.CNIL}), _authorise,
-                               "record the CNIL's authorisation"),
-    "cnil_refusal": Rule(Role.SECRETARIAT, frozenset({Stage.CNIL}), _refuse,
-                         "record the CNIL's refusal"),
-    "withdraw": Rule(Role.APPLICANT, _OPEN, _withdraw, "withdraw the application"),
-})
-
-
-def apply(case: Case, event: Event) -> Case:
-    """The case after `event`; ProcedureError when the case does not allow it."""
-    rule = RULES.get(event.kind)
-    if rule is None:
-        raise ProcedureError(f"unknown event {event.kind!r}")
+def apply(case: Case, event: Event, among: Mapping[str, Procedure] | None = None) -> Case:
+    """The case after `event`; ProcedureError when the case does not allow it. The first event
+    chooses the procedure by its `path`, among the packaged ones unless `among` is given."""
     if event.at.tzinfo is None:
         raise ProcedureError("event times carry their time zone")
     if case.history and event.at < case.history[-1].at:
         raise ProcedureError("events are applied in the order they happened")
-    if event.role != rule.role:
-        raise ProcedureError(f"only the {rule.role.value} may {rule.what}")
-    if case.stage not in rule.stages:
-        raise ProcedureError(f"cannot {rule.what}: the application is {case.stage.value}")
-    after = rule.step(case, event)
-    return replace(after, since=event.at if after.stage != case.stage else case.since,
-                   history=(*case.history, event))
+    if case.procedure is None:
+        case = _begin(case, event, procedures() if among is None else among)
+    proc = case.procedure
+    assert proc is not None
+    step = proc.steps.get(event.kind)
+    if step is None:
+        raise ProcedureError(f"unknown event {event.kind!r}: the {proc.name} procedure has no "
+                             "such step")
+    path = event.data.get("path")
+    if path is not None and path != proc.name:
+        raise ProcedureError(f"the application follows the {proc.name} procedure, not {path!r}")
+    if event.role != step.role:
+        raise ProcedureError(f"only the {step.role.value} may {step.what}")
+    if case.stage not in proc.sources_of(step):
+        raise ProcedureError(f"cannot {step.what}: the application is {case.stage}")
+    day = day_of(event.at)
+    _check_lapse(case, step, event)
+    facts = {**step.records, **_needs(step, event, day)}
+    to = step.to or case.stage
+    return Case(stage=to, procedure=proc, since=event.at if to != case.stage else case.since,
+                clocks=_clocks_after(case, step, day), record=MappingProxyType({**case.record, **facts}),
+                history=(*case.history, event))
 
 
-def replay(events: Iterable[Event]) -> Case:
+def replay(events: Iterable[Event], among: Mapping[str, Procedure] | None = None) -> Case:
     case = Case()
     for event in events:
-        case = apply(case, event)
+        case = apply(case, event, among)
     return case
 
 
 def due(case: Case, now: datetime) -> list[Event]:
-    """What the calendar does by `now`: the CESREES opinion deemed given when its month is out."""
-    if case.stage == Stage.CESREES and case.deadline is not None:
-        at = day_after(case.deadline)
-        if now >= at:
-            return [Event("cesrees_deemed", at, Role.CALENDAR)]
-    return []
+    """What the calendar does by `now`: the lapse of the current stage's clock (a CESREES opinion
+    deemed given when its month is out), the day after its last day."""
+    if case.procedure is None:
+        return []
+    spec, clock = case.procedure.clock_of(case.stage), case.clock
+    if spec is None or spec.lapse is None or clock is None or clock.due is None:
+        return []
+    at = day_after(clock.due)
+    return [Event(spec.lapse.step, at, Role.CALENDAR)] if now >= at else []
 
 
 def advance(case: Case, now: datetime) -> Case:
     """The case at `now`, with what the calendar did: apply before any event happening at `now`."""
-    for event in due(case, now):
-        case = apply(case, event)
+    while events := due(case, now):  # a lapse moves the file on, so this ends
+        for event in events:
+            case = apply(case, event)
     return case
 
 
@@ -268,24 +213,91 @@ def day_after(deadline: date) -> datetime:
     return datetime.combine(add_days(deadline, 1), time.min, tzinfo=LEGAL_TIME)
 
 
-def _required(e: Event, key: str) -> Any:
-    value = e.data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ProcedureError(f"{e.kind} needs {key!r}")
-    return value
+# --- the checks and the clocks --------------------------------------------------------------------
 
 
-E = TypeVar("E", bound=StrEnum)
+def _begin(case: Case, event: Event, among: Mapping[str, Procedure]) -> Case:
+    name = event.data.get("path")
+    if name is None:
+        raise ProcedureError(f"{event.kind} needs 'path', the procedure to follow: "
+                             f"{_either(sorted(among))}")
+    proc = among.get(name) if isinstance(name, str) else None
+    if proc is None:
+        raise ProcedureError(f"path must be one of {_either(sorted(among))}, not {name!r}")
+    return replace(case, procedure=proc, stage=proc.start)
 
 
-def _choice(kind: type[E], e: Event, key: str) -> E:
-    value = _required(e, key)
-    try:
-        return kind(value)
-    except ValueError:
-        raise ProcedureError(f"{key} must be one of {', '.join(kind)}, not {value!r}") from None
+def _label(proc: Procedure, stage: str) -> str:
+    return proc.stages[stage].label or f"the {stage} stage"
 
 
-def _on_path(case: Case, path: Path, what: str) -> None:
-    if case.path != path:
-        raise ProcedureError(f"an application on the {case.path} path is not {what}")
+def _check_lapse(case: Case, step: Step, event: Event) -> None:
+    """Past a deadline that lapses, the lapse is what happened: nothing else may be done in the
+    stage; and the calendar cannot lapse a deadline early."""
+    assert case.procedure is not None
+    spec, clock = case.procedure.clock_of(case.stage), case.clock
+    if spec is None or spec.lapse is None or clock is None or clock.due is None:
+        if step.role == Role.CALENDAR:
+            raise ProcedureError(f"no deadline runs out in the {case.stage} stage")
+        return
+    label = _label(case.procedure, case.stage)
+    if step.role == Role.CALENDAR and event.at < day_after(clock.due):
+        raise ProcedureError(f"{label} has until {clock.due.isoformat()}")
+    if step.role != Role.CALENDAR and day_of(event.at) > clock.due:
+        raise ProcedureError(f"{label} had until {clock.due.isoformat()}: {spec.lapse.says}")
+
+
+def _needs(step: Step, e: Event, day: date) -> dict[str, Any]:
+    """The data the step needs, checked, as recorded."""
+    found: dict[str, Any] = {}
+    for key, need in step.needs.items():
+        value = e.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ProcedureError(f"{e.kind} needs {key!r}")
+        if isinstance(need, Choice):
+            if value not in need.choice:
+                choose = _either(need.choice)
+                raise ProcedureError(f"{value!r} is not {need.label}: choose {choose}" if need.label
+                                     else f"{key} must be {choose}, not {value!r}")
+        elif need == "text":
+            if not isinstance(value, str):
+                raise ProcedureError(f"{key} must be text, not {value!r}")
+            value = value.strip()
+        elif not isinstance(value, date) or isinstance(value, datetime) or value <= day:
+            raise ProcedureError(f"{key} must be a date after {day.isoformat()}, not {value!r}")
+        found[key] = value
+    return found
+
+
+def _clocks_after(case: Case, step: Step, day: date) -> tuple[ClockState, ...]:
+    proc = case.procedure
+    assert proc is not None
+    clocks = {c.name: c for c in case.clocks}
+    if step.extends is not None:
+        spec, clock = proc.clocks[step.extends], clocks[step.extends]
+        assert spec.extension is not None
+        if clock.extensions >= spec.extension.times:
+            times = "once" if spec.extension.times == 1 else f"{spec.extension.times} times"
+            raise ProcedureError(f"{_label(proc, case.stage)}'s period can be extended {times} only")
+        clocks[step.extends] = clock.extend(spec)
+    to = step.to or case.stage
+    if to != case.stage:
+        old, entering = proc.stages[case.stage].clock, proc.stages[to]
+        for name in entering.stops:  # stopped, to resume with what is left
+            if name in clocks and clocks[name].running:
+                clocks[name] = clocks[name].stop(day)
+        if old is not None and old != entering.clock and clocks[old].running:
+            # Its stage's move is made; a lapse, taken the day after, ended it on its last day.
+            last = clocks[old].due
+            clocks[old] = clocks[old].end(min(day, last) if step.role == Role.CALENDAR and last
+                                          else day)
+        new = entering.clock
+        if new is not None and not (new in clocks and clocks[new].running):
+            stopped = new in clocks and clocks[new].state == "stopped"
+            clocks[new] = clocks[new].resume(day) if stopped else start(new, proc.clocks[new], day)
+    return tuple(clocks.values())
+
+
+def _either(choices: Iterable[str]) -> str:
+    items = list(choices)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
