@@ -4,6 +4,7 @@ that hold the events, and the round trip between the form and the targeting lang
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -331,6 +332,13 @@ def test_only_the_datasets_holding_events_are_offered(make_user):
     page = client.post("/feasibility/new/yaml/", {"name": "x", "dataset": "hospital",
                                                   "definition": T2D}).content.decode()
     assert "entry.any_of[1] (Drug dispensed (ATC or CIP13)) reads ER_PHA_F" in page
+    assert SavedCohort.objects.count() == 1
+    # And so does the API.
+    response = client.post("/api/feasibility/cohorts", json.dumps(
+        {"name": "x", "dataset": "hospital", "definition": T2D}), content_type="application/json")
+    assert response.status_code == 422, response.content
+    places = {p["place"]: p["message"] for p in response.json()["detail"]}
+    assert "ER_PHA_F" in places["entry.any_of[1]"]
     assert SavedCohort.objects.count() == 1
     # A cohort saved on a dataset the form does not offer opens in the editor, not in a form
     # that would move it to another dataset without saying.

@@ -12,9 +12,10 @@ from ninja.security import django_auth
 from ninja.throttling import UserRateThrottle
 
 from hygie.cohorts.model import DefinitionError
-from hygie.web.feasibility import budget, builder, lookup, services
+from hygie.web.feasibility import budget, builder, definitions, lookup, services
 from hygie.web.feasibility.access import countable_datasets, get_cohort
 from hygie.web.feasibility.errors import count_error_message
+from hygie.web.feasibility.forms import definition_problems
 from hygie.web.feasibility.models import CountState, SavedCohort
 from hygie.web.feasibility.wording import count_rows
 from hygie.web.problems import problems
@@ -106,6 +107,10 @@ def create(request: HttpRequest, data: CohortIn) -> Status[CohortOut | Problems]
         return Status(422, Problems(detail=[Problem(place="name",
                                                     message=_("1 to 200 characters"))]))
     try:
+        # The form and the YAML editor refuse an event whose tables the dataset lacks: so here.
+        lacking = definition_problems(definitions.load(data.definition), dataset)
+        if lacking:
+            return Status(422, Problems(detail=[Problem(place=p, message=m) for p, m in lacking]))
         cohort = services.create_cohort(request.user, dataset, data.name.strip(),
                                         data.definition, request=request, via="api")
     except DefinitionError as exc:
