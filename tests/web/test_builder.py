@@ -22,21 +22,7 @@ from hygie.web.feasibility import builder, definitions, lookup
 from hygie.web.feasibility.builder_views import EXAMPLE
 from hygie.web.feasibility.models import SavedCohort
 from tests.web.helpers import login
-
-T2D = """name: t2d
-title: Type 2 diabetes, adults
-period: {start: 2020-01-01, end: 2021-12-31}
-codelists:
-  t2d: {system: CIM10, codes: ["E11*"]}
-  metformin: {system: ATC, codes: [A10BA02]}
-entry:
-  any_of:
-    - diagnosed: t2d
-    - dispensed: metformin
-require:
-  - age_at_index: {min: 18}
-"""
-
+from tests.web.test_feasibility import T2D
 
 # --- helpers ----------------------------------------------------------------------------------------
 
