@@ -61,18 +61,19 @@ def test_the_authorisation_path_with_its_deadlines():
     case = run(SUBMIT, FORWARD)
     assert (case.stage, case.deadline) == (Stage.CESREES, date(2026, 2, 9))  # one month
     case = run(SUBMIT, FORWARD, ("cesrees_opinion", "2026-02-02", Role.CESREES,
-                                 {"opinion": "favourable"}))
+                                 {"opinion": "favourable", "reasons": "Sound design."}))
     assert (case.stage, case.opinion, case.deadline) == (Stage.CNIL, Opinion.FAVOURABLE,
                                                          date(2026, 4, 2))  # two months
-    case = apply(case, Event("cnil_extension", at("2026-03-20"), Role.SECRETARIAT))
+    case = apply(case, Event("cnil_extension", at("2026-03-20"), Role.CNIL))
     assert case.deadline == date(2026, 6, 2) and case.extended
     with pytest.raises(ProcedureError, match="once only"):
-        apply(case, Event("cnil_extension", at("2026-03-21"), Role.SECRETARIAT))
-    case = apply(case, Event("cnil_authorisation", at("2026-05-11"), Role.SECRETARIAT,
-                             {"until": date(2029, 5, 10), "scope": "T2D adults, 2015-2024"}))
+        apply(case, Event("cnil_extension", at("2026-03-21"), Role.CNIL))
+    case = apply(case, Event("cnil_authorisation", at("2026-05-11"), Role.CNIL,
+                             {"until": date(2029, 5, 10), "scope": "T2D adults, 2015-2024",
+                              "conditions": "On the platform only"}))
     assert (case.stage, case.authorised_until, case.deadline) == (
         Stage.AUTHORISED, date(2029, 5, 10), None)
-    assert case.final and not case.overdue(date(2030, 1, 1))
+    assert not case.final and not case.overdue(date(2030, 1, 1))  # in force until its end
     assert [e.kind for e in case.history] == ["submit", "forward_to_cesrees", "cesrees_opinion",
                                               "cnil_extension", "cnil_authorisation"]
 
@@ -89,10 +90,10 @@ def test_the_cesrees_silence_counts_as_an_opinion_given():
     # A late opinion is refused: the deemed opinion stands.
     with pytest.raises(ProcedureError, match="deemed given"):
         apply(case, Event("cesrees_opinion", at("2026-02-11"), Role.CESREES,
-                          {"opinion": "unfavourable"}))
+                          {"opinion": "unfavourable", "reasons": "No public interest shown."}))
     # On its last day, the opinion is still the committee's to give.
     given = apply(case, Event("cesrees_opinion", at("2026-02-09", 23), Role.CESREES,
-                              {"opinion": "unfavourable"}))
+                              {"opinion": "unfavourable", "reasons": "No public interest shown."}))
     assert (given.stage, given.opinion) == (Stage.CNIL, Opinion.UNFAVOURABLE)
     # The calendar cannot deem it early.
     with pytest.raises(ProcedureError, match="has until"):
@@ -137,11 +138,12 @@ def test_the_reference_methodology_path_skips_the_committees():
 
 @pytest.mark.parametrize(("event", "message"), [
     (("forward_to_cesrees", "2026-01-06", Role.APPLICANT, {}), "only the secretariat"),
-    (("cesrees_opinion", "2026-01-06", Role.CESREES, {"opinion": "favourable"}),
+    (("cesrees_opinion", "2026-01-06", Role.CESREES, {"opinion": "favourable", "reasons": "Sound design."}),
      "the application is submitted"),
     (("submit", "2026-01-06", Role.APPLICANT, {"path": "authorisation"}),
      "the application is submitted"),
-    (("cnil_authorisation", "2026-01-06", Role.SECRETARIAT, {}), "the application is submitted"),
+    (("cnil_authorisation", "2026-01-06", Role.CNIL, {}), "the application is submitted"),
+    (("cnil_authorisation", "2026-01-06", Role.SECRETARIAT, {}), "only the CNIL may authorise"),
     (("teleport", "2026-01-06", Role.SECRETARIAT, {}), "unknown event"),
     (("forward_to_cesrees", "2026-01-04", Role.SECRETARIAT, {}), "in the order"),
 ])
@@ -154,15 +156,15 @@ def test_bad_values_are_refused_with_the_reason():
     with pytest.raises(ProcedureError, match="path must be one of"):
         run(("submit", "2026-01-05", Role.APPLICANT, {"path": "shortcut"}))
     cesrees = run(SUBMIT, FORWARD)
-    with pytest.raises(ProcedureError, match="favourable or unfavourable"):
+    with pytest.raises(ProcedureError, match="favourable-with-recommendations or unfavourable"):
         apply(cesrees, Event("cesrees_opinion", at("2026-01-20"), Role.CESREES,
                              {"opinion": "deemed"}))
     cnil = apply(cesrees, Event("cesrees_opinion", at("2026-01-20"), Role.CESREES,
-                                {"opinion": "unfavourable"}))
+                                {"opinion": "unfavourable", "reasons": "No public interest shown."}))
     for data in ({"until": date(2026, 1, 21), "scope": "x"}, {"until": "2030-01-01", "scope": "x"},
                  {"until": date(2030, 1, 1)}):
         with pytest.raises(ProcedureError):
-            apply(cnil, Event("cnil_authorisation", at("2026-01-21"), Role.SECRETARIAT, data))
+            apply(cnil, Event("cnil_authorisation", at("2026-01-21"), Role.CNIL, data))
     with pytest.raises(ProcedureError, match="time zone"):
         apply(Case(), Event("submit", datetime(2026, 1, 5), Role.APPLICANT,
                             {"path": "authorisation"}))
@@ -340,7 +342,7 @@ def test_an_ehds_permit_with_a_stopped_clock_and_its_3_plus_3_months():
                              {"scope": "DCIR 2015-2024", "conditions": "Secure environment only",
                               "until": date(2029, 6, 1)}))
     assert (case.stage, case.final, case.deadline, case.authorised_until) == (
-        Stage.GRANTED, True, None, date(2029, 6, 1))
+        Stage.GRANTED, False, None, date(2029, 6, 1))
     assert case.record["conditions"] == "Secure environment only"
     assert replay(case.history) == case
 
@@ -476,3 +478,58 @@ def test_any_history_keeps_the_procedure_s_guarantees(attempts):
     if case.stage in (Stage.GRANTED, Stage.ANSWERED):
         assert case.path in (Path.EHDS_PERMIT, Path.EHDS_REQUEST)
         assert case.record.get("until", date.max) > day_of(case.since)
+
+
+AUTHORISED = (SUBMIT, FORWARD,
+              ("cesrees_opinion", "2026-02-02", Role.CESREES,
+               {"opinion": "favourable-with-recommendations", "reasons": "Add a sensitivity test."}),
+              ("cnil_authorisation", "2026-03-02", Role.CNIL,
+               {"scope": "T2D adults", "conditions": "None", "until": date(2027, 3, 31)}))
+
+
+def test_an_amendment_is_reviewed_while_the_authorisation_stays_in_force():
+    case = run(*AUTHORISED, ("request_amendment", "2026-06-01", Role.APPLICANT,
+                             {"change": "Add the hospital stays of 2025"}))
+    assert (case.stage, case.deadline) == (Stage.AMENDMENT, date(2026, 6, 8))
+    case = run(*case_events(case), ("amendment_to_cesrees", "2026-06-03", Role.SECRETARIAT, {}))
+    assert case.deadline == date(2026, 7, 3)
+    case = advance(case, at("2026-07-04"))  # the CESREES did not answer on the change
+    assert (case.stage, case.opinion, case.deadline) == ("amendment_cnil", "deemed",
+                                                         date(2026, 9, 4))
+    case = apply(case, Event("amendment_authorised", at("2026-07-20"), Role.CNIL,
+                             {"scope": "T2D adults, with 2025 stays", "conditions": "None",
+                              "until": date(2028, 3, 31)}))
+    assert (case.stage, case.scope, case.authorised_until) == (
+        Stage.AUTHORISED, "T2D adults, with 2025 stays", date(2028, 3, 31))
+
+
+def test_an_authorisation_ends_on_its_end_date_even_when_suspended():
+    case = run(*AUTHORISED)
+    assert due(case, at("2027-03-31", 23)) == []
+    suspended = run(*AUTHORISED, ("suspend", "2026-09-01", Role.CNIL, {"reason": "Audit"}))
+    ended = advance(suspended, at("2027-04-01", 0))
+    assert (ended.stage, ended.final, ended.history[-1].kind) == (Stage.EXPIRED, True, "expire")
+    assert ended.history[-1].at == datetime(2027, 4, 1, tzinfo=PARIS)
+    with pytest.raises(ProcedureError, match="had until 2027-03-31: the authorisation has expired"):
+        apply(suspended, Event("lift_suspension", at("2027-04-02"), Role.CNIL))
+    with pytest.raises(ProcedureError, match="has until 2027-03-31"):
+        apply(suspended, Event("expire", at("2027-03-31"), Role.CALENDAR))
+    lifted = apply(suspended, Event("lift_suspension", at("2026-10-01"), Role.CNIL))
+    revoked = apply(lifted, Event("revoke", at("2026-11-01"), Role.CNIL, {"reason": "Breach"}))
+    assert (lifted.stage, revoked.stage, revoked.final) == (Stage.AUTHORISED, Stage.REVOKED, True)
+    assert due(revoked, at("2030-01-01")) == []  # a revoked authorisation has nothing left to end
+
+
+def test_data_holders_answer_without_moving_the_file():
+    case = run(SUBMIT, ("consult_holder", "2026-01-06", Role.SECRETARIAT, {"holder": "CNAM"}),
+               ("holder_answer", "2026-01-07", Role.DATA_HOLDER,
+                {"holder": "CNAM", "feasibility": "feasible", "cost": "2,400 EUR"}))
+    assert (case.stage, case.deadline, case.record["feasibility"]) == (
+        Stage.SUBMITTED, date(2026, 1, 12), "feasible")
+    with pytest.raises(ProcedureError, match="only a data holder may"):
+        apply(case, Event("holder_answer", at("2026-01-08"), Role.SECRETARIAT,
+                          {"holder": "CNAM", "feasibility": "feasible", "cost": "0"}))
+
+
+def case_events(case: Case) -> list[tuple[str, str, Role, dict]]:
+    return [(e.kind, day_of(e.at).isoformat(), e.role, dict(e.data)) for e in case.history]

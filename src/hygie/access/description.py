@@ -42,6 +42,8 @@ class Role(StrEnum):
     APPLICANT = "applicant"
     SECRETARIAT = "secretariat"  # of the access body (the HDH, the French health data access body)
     CESREES = "cesrees"
+    CNIL = "cnil"  # the data protection authority, which authorises (or its agent recording it)
+    DATA_HOLDER = "data_holder"  # consulted on a file whose scope holds its data
     CALENDAR = "calendar"  # what the passing of a deadline does
 
 
@@ -67,6 +69,15 @@ class Lapse(_Model):
     says: str  # what the lapse means, for the message refusing a late step
 
 
+class Term(_Model):
+    """A stage that ends on a date a step recorded (an authorisation's end date): the calendar
+    takes `step` the day after it."""
+
+    date: str  # the recorded fact holding the last day
+    step: str
+    says: str  # what the end means, for the message refusing a later step
+
+
 class Extension(_Model):
     times: PositiveInt = 1
     length: PositiveInt | None = None  # by the clock's own length when not given
@@ -85,6 +96,7 @@ class StageSpec(_Model):
     final: bool = False
     clock: str | None = None  # runs in this stage: starts on entry, or resumes if it was stopped
     stops: tuple[str, ...] = ()  # stopped (not ended) on entering this stage
+    ends: Term | None = None
 
 
 class Step(_Model):
@@ -143,8 +155,15 @@ def _problems(p: Procedure) -> Iterator[str | None]:
                 yield f"stages.{name}: no clock {clock!r}"
         if s.clock is not None and s.clock in s.stops:
             yield f"stages.{name}: runs and stops {s.clock!r}"
-        if s.final and (s.clock or s.stops):
+        if s.final and (s.clock or s.stops or s.ends):
             yield f"stages.{name}: a final stage runs no clock"
+        if s.ends is not None:
+            ending = p.steps.get(s.ends.step)
+            if ending is None or ending.role != Role.CALENDAR or ending.to is None:
+                yield (f"stages.{name}.ends: {s.ends.step!r} is not a calendar step that moves "
+                       "the file")
+            elif name not in p.sources_of(ending):
+                yield f"stages.{name}.ends: {s.ends.step!r} is not taken from {name!r}"
         if not s.final and not any(name in p.sources_of(t) for t in p.steps.values()):
             yield f"stages.{name}: no step leaves it"
     for name, t in p.steps.items():
@@ -163,9 +182,10 @@ def _problems(p: Procedure) -> Iterator[str | None]:
             elif t.to is not None or any(p.stages[s].clock != t.extends for s in p.sources_of(t)
                                          if s in p.stages):
                 yield f"{where}.extends: taken in a stage where {t.extends!r} runs, staying there"
-        if t.role == Role.CALENDAR and not any(c.lapse and c.lapse.step == name
-                                               for c in p.clocks.values()):
-            yield f"{where}: the calendar only takes the step of a lapse"
+        if t.role == Role.CALENDAR and not (
+                any(c.lapse and c.lapse.step == name for c in p.clocks.values())
+                or any(s.ends and s.ends.step == name for s in p.stages.values())):
+            yield f"{where}: the calendar only takes the step of a lapse or of an end date"
     for name, c in p.clocks.items():
         if c.lapse is None:
             continue

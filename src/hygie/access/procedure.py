@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from functools import cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from hygie.access.calendar import add_days
@@ -52,10 +52,21 @@ class Stage(StrEnum):
     ANSWERED = "answered"  # an EHDS health data request, with an approved statistical result
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    AMENDMENT = "amendment"  # an authorised project's change, with the secretariat
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+WHO = MappingProxyType({  # the roles, as messages name them
+    Role.APPLICANT: "the applicant", Role.SECRETARIAT: "the secretariat",
+    Role.CESREES: "the CESREES", Role.CNIL: "the CNIL", Role.DATA_HOLDER: "a data holder",
+    Role.CALENDAR: "the calendar"})
 
 
 class Opinion(StrEnum):
     FAVOURABLE = "favourable"
+    WITH_RECOMMENDATIONS = "favourable-with-recommendations"
     UNFAVOURABLE = "unfavourable"
     DEEMED = "deemed"  # no opinion within the period
 
@@ -164,7 +175,7 @@ def apply(case: Case, event: Event, among: Mapping[str, Procedure] | None = None
     if path is not None and path != proc.name:
         raise ProcedureError(f"the application follows the {proc.name} procedure, not {path!r}")
     if event.role != step.role:
-        raise ProcedureError(f"only the {step.role.value} may {step.what}")
+        raise ProcedureError(f"only {WHO[step.role]} may {step.what}")
     if case.stage not in proc.sources_of(step):
         raise ProcedureError(f"cannot {step.what}: the application is {case.stage}")
     day = day_of(event.at)
@@ -185,14 +196,10 @@ def replay(events: Iterable[Event], among: Mapping[str, Procedure] | None = None
 
 def due(case: Case, now: datetime) -> list[Event]:
     """What the calendar does by `now`: the lapse of the current stage's clock (a CESREES opinion
-    deemed given when its month is out), the day after its last day."""
-    if case.procedure is None:
-        return []
-    spec, clock = case.procedure.clock_of(case.stage), case.clock
-    if spec is None or spec.lapse is None or clock is None or clock.due is None:
-        return []
-    at = day_after(clock.due)
-    return [Event(spec.lapse.step, at, Role.CALENDAR)] if now >= at else []
+    deemed given when its month is out) or the stage's end (an authorisation past its end date),
+    the day after the last day."""
+    move = _next_move(case)
+    return [Event(move.step, move.at, Role.CALENDAR)] if move and now >= move.at else []
 
 
 def advance(case: Case, now: datetime) -> Case:
@@ -231,20 +238,41 @@ def _label(proc: Procedure, stage: str) -> str:
     return proc.stages[stage].label or f"the {stage} stage"
 
 
-def _check_lapse(case: Case, step: Step, event: Event) -> None:
-    """Past a deadline that lapses, the lapse is what happened: nothing else may be done in the
-    stage; and the calendar cannot lapse a deadline early."""
-    assert case.procedure is not None
+class _Move(NamedTuple):
+    at: datetime  # the calendar moves then, the day after `last`
+    step: str
+    last: date
+    says: str
+
+
+def _next_move(case: Case) -> _Move | None:
+    """The calendar's next move in the current stage: a clock's lapse or the stage's end date."""
+    if case.procedure is None:
+        return None
+    moves = []
     spec, clock = case.procedure.clock_of(case.stage), case.clock
-    if spec is None or spec.lapse is None or clock is None or clock.due is None:
-        if step.role == Role.CALENDAR:
-            raise ProcedureError(f"no deadline runs out in the {case.stage} stage")
-        return
+    if spec is not None and spec.lapse is not None and clock is not None and clock.due is not None:
+        moves.append(_Move(day_after(clock.due), spec.lapse.step, clock.due, spec.lapse.says))
+    term = case.procedure.stages[case.stage].ends
+    last = None if term is None else case.record.get(term.date)
+    if term is not None and isinstance(last, date):
+        moves.append(_Move(day_after(last), term.step, last, term.says))
+    return min(moves, default=None)
+
+
+def _check_lapse(case: Case, step: Step, event: Event) -> None:
+    """Past a deadline that lapses or an end date, the calendar's move is what happened: nothing
+    else may be done in the stage; and the calendar cannot move early."""
+    assert case.procedure is not None
+    move = _next_move(case)
     label = _label(case.procedure, case.stage)
-    if step.role == Role.CALENDAR and event.at < day_after(clock.due):
-        raise ProcedureError(f"{label} has until {clock.due.isoformat()}")
-    if step.role != Role.CALENDAR and day_of(event.at) > clock.due:
-        raise ProcedureError(f"{label} had until {clock.due.isoformat()}: {spec.lapse.says}")
+    if step.role == Role.CALENDAR:
+        if move is None or move.step != event.kind:
+            raise ProcedureError(f"no deadline runs out in the {case.stage} stage")
+        if event.at < move.at:
+            raise ProcedureError(f"{label} has until {move.last.isoformat()}")
+    elif move is not None and day_of(event.at) > move.last:
+        raise ProcedureError(f"{label} had until {move.last.isoformat()}: {move.says}")
 
 
 def _needs(step: Step, e: Event, day: date) -> dict[str, Any]:
