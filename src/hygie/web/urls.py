@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("hygie.web.accounts.urls")),
     path("catalogue/", include("hygie.web.catalogue.urls")),
     path("feasibility/", include("hygie.web.feasibility.urls")),
+    path("guichet/", include("hygie.web.guichet.urls")),
+    path("register/", include("hygie.web.register.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("audit/", include("hygie.web.audit.urls")),
