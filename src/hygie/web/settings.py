@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "hygie.web.feasibility",
     "hygie.web.search",
     "hygie.web.dcat",
+    "hygie.web.guichet",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,9 @@ WHITENOISE_USE_FINDERS = True  # serve from the package without a collectstatic 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 HYGIE_MAX_UPLOAD_BYTES = env_int("HYGIE_MAX_UPLOAD_BYTES", 5 * 2**20, minimum=1)
+# An application's attachments: kept outside the media root, served after a permission check.
+HYGIE_PRIVATE_FILES = Path(os.environ.get("HYGIE_PRIVATE_FILES", str(HOME / "private")))
+HYGIE_ATTACHMENT_MAX_BYTES = env_int("HYGIE_ATTACHMENT_MAX_BYTES", 20 * 2**20, minimum=1)
 
 # Rendered parts of pages that no longer change (a published version's tables and diagram), kept
 # per process. HYGIE_PAGE_CACHE_SECONDS bounds how long a change made outside the workflow (the
