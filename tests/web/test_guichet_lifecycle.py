@@ -145,3 +145,60 @@ def test_the_reference_methodology_and_the_health_data_request(desk):
         now=at("2029-03-05"))
     request.refresh_from_db()
     assert request.stage == "answered"
+
+
+def test_the_unique_event_order_refuses_a_lost_update_even_without_the_lock(desk):
+    """A writer that read the file before another stored its event cannot store one beside it."""
+    file = complete_file(desk.applicant)
+    act(file.pk, desk.applicant, "submit", now=at("2026-01-05"))
+    file.refresh_from_db()
+    ApplicationEvent.objects.create(  # another agent's event, its projection not yet written
+        application=file, seq=file.seq + 1, kind="forward_to_cesrees", at=at("2026-01-06"),
+        role="secretariat", actor=desk.secretariat2, stage_before="submitted",
+        stage_after="cesrees")
+    with pytest.raises(Conflict):  # a step both stages allow: only the order refuses it
+        act(file.pk, desk.secretariat, "consult_holder", {"holder": "cnam"},
+            now=at("2026-01-06", 11))
+    assert file.events.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_at_once_one_result_one_clear_refusal(make_user):
+    """Two secretariat agents act on one file at the same moment, on two connections."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent connections: SQLite's single writer serialises by itself")
+    desk = make_desk(make_user)
+    file = complete_file(desk.applicant)
+    act(file.pk, desk.applicant, "submit", now=at("2026-01-05"))
+    start, outcomes = threading.Barrier(2), {}
+
+    def agent(person, kind, data):
+        try:
+            start.wait()
+            act(file.pk, person, kind, data, now=at("2026-01-06"))
+            outcomes[kind] = "done"
+        except Exception as e:  # noqa: BLE001 - the outcome is what the test compares
+            outcomes[kind] = e
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=agent, args=(desk.secretariat, "forward_to_cesrees", {})),
+               threading.Thread(target=agent, args=(desk.secretariat2, "request_complements",
+                                                    {"reason": "Add the DMP"}))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done = [k for k, v in outcomes.items() if v == "done"]
+    refused = [v for v in outcomes.values() if v != "done"]
+    assert len(done) == 1 and len(refused) == 1, outcomes
+    assert isinstance(refused[0], (ProcedureError, Conflict))
+    assert "cannot" in str(refused[0]) or isinstance(refused[0], Conflict)
+    file.refresh_from_db()
+    assert [e.kind for e in file.events.order_by("seq")] == ["submit", done[0]]
+    assert file.stage == {"forward_to_cesrees": "cesrees", "request_complements": "incomplete"}[
+        done[0]]
