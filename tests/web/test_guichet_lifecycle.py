@@ -139,12 +139,25 @@ def test_the_reference_methodology_and_the_health_data_request(desk):
     act(mr.pk, desk.secretariat, "record_conformity", now=at("2026-03-03"))
     mr.refresh_from_db()
     assert (mr.stage, case_of(mr).methodology) == ("declared", "MR-004")
-    request = complete_file(desk.applicant, "ehds-request", methodology="", funding="")
+    from hygie.web.catalogue.models import Dataset
+    from hygie.web.feasibility.models import SavedCohort
+
+    cohort = SavedCohort.objects.create(owner=desk.applicant, dataset=Dataset.objects.get(
+        slug="snds"), name="T2D", definition="name: t2d", count_state="none")
+    request = complete_file(desk.applicant, "ehds-request", methodology="", funding="",
+                            cohort=cohort)
     act(request.pk, desk.applicant, "submit", now=at("2029-03-02"))
-    act(request.pk, desk.secretariat, "approve_result", {"result": "count-17"},
+    with pytest.raises(ProcedureError, match="must be counted first"):
+        act(request.pk, desk.secretariat, "approve_result", now=at("2029-03-05"))
+    cohort.counts, cohort.count_state, cohort.counted = [["Entry", "1,240"]], "done", at(
+        "2029-03-04")
+    cohort.save()
+    act(request.pk, desk.secretariat, "approve_result", {"result": "made up"},
         now=at("2029-03-05"))
     request.refresh_from_db()
     assert request.stage == "answered"
+    answer = request.events.get(kind="approve_result").data["result"]
+    assert '"counts": [["Entry", "1,240"]]' in answer and "made up" not in answer
 
 
 def test_the_unique_event_order_refuses_a_lost_update_even_without_the_lock(desk):

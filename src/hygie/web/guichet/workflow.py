@@ -14,6 +14,7 @@ when it happened, not when it was noticed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -118,8 +119,16 @@ def _catch_up(application: Application, now: datetime) -> Case:
     return case
 
 
+# What steps take from the file itself rather than from the person acting: forms do not ask.
+FROM_THE_FILE: dict[str, frozenset[str]] = {
+    "submit": frozenset({"path", "methodology", "output"}),
+    "approve_result": frozenset({"result"}),
+}
+
+
 def _file_data(application: Application, kind: str) -> dict[str, Any]:
-    """What a step takes from the file itself rather than from the person acting."""
+    if kind == "approve_result":
+        return {"result": _released_result(application)}
     if kind != "submit":
         return {}
     items = missing(application)
@@ -131,6 +140,19 @@ def _file_data(application: Application, kind: str) -> dict[str, Any]:
     if application.procedure == "ehds-request":
         data["output"] = "anonymised-statistics"
     return data
+
+
+def _released_result(application: Application) -> str:
+    """A health data request is answered with its cohort's feasibility counts, as the engine
+    released them under statistical secrecy: frozen into the approving event."""
+    cohort = application.cohort
+    if cohort is None or cohort.count_state != "done" or not cohort.counts:
+        raise ProcedureError("the request has no released result: its saved cohort must be "
+                             "counted first")
+    return json.dumps({"cohort": cohort.name, "counted": cohort.counted.isoformat()
+                       if cohort.counted else None,
+                       "version": cohort.counted_version.number if cohort.counted_version
+                       else None, "counts": cohort.counts}, ensure_ascii=False)
 
 
 def act(application_id: int, user: Any, kind: str, data: Mapping[str, Any] | None = None, *,
