@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from hygie.web.guichet.models import Application, AttachmentKind
 
@@ -54,5 +54,5 @@ def missing(application: Application) -> list[str]:
                   else AttachmentKind.PROTOCOL)
         if needed not in kinds:
             found.append(str(_("the %(document)s (attached)") % {
-                "document": str(needed.label).lower()}))
+                "document": str(dict(AttachmentKind.choices)[str(needed)]).lower()}))
     return found

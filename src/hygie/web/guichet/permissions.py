@@ -66,7 +66,7 @@ RESULT_STAGES = frozenset({"authorised", "amendment", "amendment_cesrees", "amen
                            "suspended", "expired", "revoked", "granted", "answered", "declared"})
 
 
-def _has_group(user: Any, role: StaffRole) -> bool:
+def _has_group(user: Any, role: str) -> bool:
     return bool(user.is_active and user.has_role(str(role)))
 
 
@@ -99,12 +99,12 @@ def roles_on(user: Any, application: Application) -> frozenset[FileRole]:
     if application.team.filter(user=user).exists():
         roles.add(FileRole.TEAM)
     if application.stage != "draft":
-        if _has_group(user, StaffRole.SECRETARIAT):
+        if _has_group(user, str(StaffRole.SECRETARIAT)):
             roles.add(FileRole.SECRETARIAT)
-        if _has_group(user, StaffRole.CESREES) and _cesrees_files(user).filter(
+        if _has_group(user, str(StaffRole.CESREES)) and _cesrees_files(user).filter(
                 pk=application.pk).exists():
             roles.add(FileRole.CESREES)
-        if _has_group(user, StaffRole.CNIL) and application.events.filter(
+        if _has_group(user, str(StaffRole.CNIL)) and application.events.filter(
                 stage_after__in=_stages_of(Role.CNIL).get(application.procedure, ())).exists():
             roles.add(FileRole.CNIL)
         slugs = _holder_slugs(user)
@@ -140,11 +140,11 @@ def visible(user: Any) -> QuerySet[Application]:
         return Application.objects.none()
     mine = Q(applicant=user) | Q(team__user=user)
     submitted = ~Q(stage="draft")
-    if _has_group(user, StaffRole.SECRETARIAT):
+    if _has_group(user, str(StaffRole.SECRETARIAT)):
         mine |= submitted
-    if _has_group(user, StaffRole.CESREES):
+    if _has_group(user, str(StaffRole.CESREES)):
         mine |= submitted & Q(pk__in=_cesrees_files(user).values("pk"))
-    if _has_group(user, StaffRole.CNIL):
+    if _has_group(user, str(StaffRole.CNIL)):
         for name, stages in _stages_of(Role.CNIL).items():
             seen = ApplicationEvent.objects.filter(stage_after__in=stages).values("application")
             mine |= Q(procedure=name, pk__in=seen)
