@@ -35,11 +35,15 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class HygieUserAdmin(AuditedAdmin, UserAdmin):
-    list_display = ("username", "email", "first_name", "last_name", "organisation", "roles",
-                    "two_factor", "is_staff", "is_active", "last_login")
-    list_filter = ("groups", "is_staff", "is_superuser", "is_active")
-    search_fields = ("username", "email", "first_name", "last_name", "organisation")
-    fieldsets = (*UserAdmin.fieldsets, (_("Organisation"), {"fields": ("organisation",)}))
+    list_display = ("username", "email", "first_name", "last_name", "organisation", "orcid",
+                    "roles", "two_factor", "is_staff", "is_active", "last_login")
+    list_filter = ("groups", "is_staff", "is_superuser", "is_active", "self_signed_up")
+    search_fields = ("username", "email", "first_name", "last_name", "organisation", "orcid")
+    # Applicants fill in organisation and ORCID iD when they sign up (`accounts.signup`).
+    fieldsets = (*UserAdmin.fieldsets,
+                 (_("Organisation"), {"fields": ("organisation", "orcid")}),
+                 (_("Sign-up"), {"fields": ("self_signed_up", "email_verified_at")}))
+    readonly_fields = ("self_signed_up", "email_verified_at")
     inlines = (MembershipInline,)
     actions = ("send_enrolment_invitation",)
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hygie.web.accounts.models import Invitation
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.notify import notify
 
@@ -52,7 +53,7 @@ def revoke(user: Any, reason: str, *, actor: Any = None,
                                       expires_at__gt=timezone.now()).update(
         revoked_at=timezone.now())
     if count:
-        record("account.enrolment_invitation_revoked", user, actor=actor, request=request,
+        record(Action.ENROLMENT_INVITATION_REVOKED, user, actor=actor, request=request,
                reason=reason, count=count)
     return count
 
@@ -67,7 +68,7 @@ def issue(user: Any, *, actor: Any = None, request: HttpRequest | None = None,
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         invitation = Invitation.objects.create(user=user, digest=_digest(token), email=user.email,
                                                expires_at=timezone.now() + lifetime())
-        record("account.enrolment_invited", user, actor=actor, request=request, via=via,
+        record(Action.ENROLMENT_INVITED, user, actor=actor, request=request, via=via,
                invitation=invitation.pk)
     return reverse("accounts:enrol", args=[token])
 

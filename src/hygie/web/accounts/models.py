@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from hygie.web.accounts.orcid import validate_orcid
 from hygie.web.validators import single_line
 
 
@@ -19,6 +21,7 @@ class Role(models.TextChoices):
     SECRETARIAT = "secretariat", _("Secretariat")
     CESREES = "cesrees", _("CESREES rapporteur")
     DPO = "dpo", _("Data protection officer")
+    CNIL = "cnil", _("CNIL agent")
 
 
 STAFF_ROLES = frozenset(Role.values)
@@ -35,6 +38,27 @@ class User(AbstractUser):
     # The language last chosen with the site's switch: e-mails are written in it (both, if none).
     language = models.CharField(_("language"), max_length=8, blank=True,
                                 choices=settings.LANGUAGES)
+    # Stored as 0000-0000-0000-000X (`accounts.orcid.normalise`), checksum verified.
+    orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True, validators=[validate_orcid])
+    # An account made on the sign-up page stays inactive until its address is verified
+    # (`accounts.signup`); only such an account can be activated by a verification link, so that
+    # one an administrator deactivated cannot be brought back that way.
+    self_signed_up = models.BooleanField(_("signed up on the site"), default=False)
+    email_verified_at = models.DateTimeField(_("address verified"), null=True, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # One account per address, whatever the case (sign-up, admin, OpenID Connect).
+            models.UniqueConstraint(Lower("email"), condition=~models.Q(email=""),
+                                    name="accounts_user_email_ci_unique",
+                                    violation_error_message=_(
+                                        "Another account already has this e-mail address.")),
+        ]
+
+    @property
+    def signup_pending(self) -> bool:
+        """Signed up on the site and not yet verified (so inactive)."""
+        return self.self_signed_up and self.email_verified_at is None and not self.is_active
 
     def has_role(self, role: str) -> bool:
         return self.is_active and self.groups.filter(name=str(role)).exists()

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.validators import forbidden_in_line
 
@@ -75,10 +76,10 @@ class HygieOIDCCallbackView(OIDCAuthenticationCallbackView):
         if state is not None and not request.GET.get("error"):
             held = states.get(state) if isinstance(states, dict) else None
             if held is None:
-                record("account.oidc_refused", request=request, reason="unknown state")
+                record(Action.OIDC_REFUSED, request=request, reason="unknown state")
             elif time.time() - float(held.get("added_on", 0)) > STATE_LIFETIME:
                 del states[state]  # used up all the same
                 request.session.modified = True
-                record("account.oidc_refused", request=request, reason="expired")
+                record(Action.OIDC_REFUSED, request=request, reason="expired")
                 return self.login_failure()
         return super().get(request)

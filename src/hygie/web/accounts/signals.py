@@ -15,6 +15,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.notify import one_line
 
@@ -25,13 +26,13 @@ def _backend(user: Any) -> str:
 
 @receiver(user_logged_in, dispatch_uid="hygie-audit-login")
 def logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    record("account.login", user, actor=user, request=request, backend=_backend(user))
+    record(Action.LOGIN, user, actor=user, request=request, backend=_backend(user))
 
 
 @receiver(user_logged_out, dispatch_uid="hygie-audit-logout")
 def logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        record("account.logout", user, actor=user, request=request)
+        record(Action.LOGOUT, user, actor=user, request=request)
 
 
 @receiver(user_login_failed, dispatch_uid="hygie-audit-login-failed")
@@ -39,13 +40,13 @@ def login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
                  **kwargs: Any) -> None:
     # Django has already replaced the password by stars; keep only the username (as typed by
     # anyone: on one line).
-    record("account.login_failed", request=request,
+    record(Action.LOGIN_FAILED, request=request,
            username=one_line(credentials.get("username", ""))[:150])
 
 
 @receiver(user_locked_out, dispatch_uid="hygie-audit-locked-out")
 def locked_out(sender: Any, request: Any, username: Any, ip_address: Any, **kwargs: Any) -> None:
-    record("account.locked_out", request=request, username=one_line(username or "")[:150],
+    record(Action.LOCKED_OUT, request=request, username=one_line(username or "")[:150],
            address=ip_address)
 
 

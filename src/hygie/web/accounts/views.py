@@ -28,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hygie.web.accounts import enrolment
 from hygie.web.accounts.forms import TokenForm
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 
 
@@ -60,7 +61,7 @@ def enrol(request: HttpRequest, token: str) -> HttpResponse:
     the address bar at once (a redirect), so that it does not travel on in a Referer."""
     invitation, refused = enrolment.open_link(token)
     if invitation is None or refused:
-        record("account.enrolment_link_refused", invitation.user if invitation else None,
+        record(Action.ENROLMENT_LINK_REFUSED, invitation.user if invitation else None,
                request=request, reason=refused,
                invitation=invitation.pk if invitation else None)
         return render(request, "accounts/enrol_invalid.html", status=400)
@@ -68,7 +69,7 @@ def enrol(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated and request.user.pk != user.pk:
         logout(request)  # someone else's session on this browser: the invited person signs in
     enrolment.grant(request, invitation)
-    record("account.enrolment_link_opened", user, actor=user, request=request,
+    record(Action.ENROLMENT_LINK_OPENED, user, actor=user, request=request,
            invitation=invitation.pk)
     target = reverse("accounts:setup")
     if request.user.is_authenticated:
@@ -85,7 +86,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     invitation, refused = enrolment.granted(request)
     if invitation is None or refused:
         if refused:
-            record("account.enrolment_refused", request.user, request=request, reason=refused,
+            record(Action.ENROLMENT_REFUSED, request.user, request=request, reason=refused,
                    invitation=invitation.pk if invitation else None)
             enrolment.spend(request)
         return _enrolment_needed(request)
@@ -99,7 +100,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         elif device.verify_token(form.cleaned_data["token"]):
             with transaction.atomic():
                 if not enrolment.use(invitation):  # used or revoked since the page was shown
-                    record("account.enrolment_refused", request.user, request=request,
+                    record(Action.ENROLMENT_REFUSED, request.user, request=request,
                            reason="used", invitation=invitation.pk)
                     enrolment.spend(request)
                     return _enrolment_needed(request)
@@ -107,12 +108,12 @@ def setup(request: HttpRequest) -> HttpResponse:
                 device.save()
                 otp_login(request, device)
                 enrolment.spend(request)
-                record("account.totp_enrolled", request.user, request=request,
+                record(Action.TOTP_ENROLLED, request.user, request=request,
                        invitation=invitation.pk)
             messages.success(request, _("Two-factor authentication is on."))
             return redirect(_next(request))
         else:
-            record("account.totp_enrol_failed", request.user, request=request)
+            record(Action.TOTP_ENROL_FAILED, request.user, request=request)
             form.add_error("token", _("This code is not valid. Check your device's clock."))
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     return render(request, "accounts/setup.html", {
@@ -133,15 +134,15 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if all(_throttled(d) for d in devices):
-            record("account.verify_throttled", request.user, request=request)
+            record(Action.VERIFY_THROTTLED, request.user, request=request)
             form.add_error("token", _("Too many wrong codes. Wait a few seconds and try again."))
         else:
             for device in devices:
                 if device.verify_token(form.cleaned_data["token"]):
                     otp_login(request, device)
-                    record("account.verified", request.user, request=request, device=device.name)
+                    record(Action.VERIFIED, request.user, request=request, device=device.name)
                     return redirect(_next(request))
-            record("account.verify_failed", request.user, request=request)
+            record(Action.VERIFY_FAILED, request.user, request=request)
             form.add_error("token", _("This code is not valid."))
     return render(request, "accounts/verify.html", {"form": form, "next": _next(request)})
 

@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from hygie.web.audit.actions import Action
 from hygie.web.audit.models import AuditEvent
 from hygie.web.audit.record import record
 
@@ -20,16 +21,16 @@ from hygie.web.audit.record import record
 class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        record("admin.change" if change else "admin.add", obj, request=request,
+        record(Action.ADMIN_CHANGE if change else Action.ADMIN_ADD, obj, request=request,
                fields=sorted(form.changed_data))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        record("admin.delete", obj, request=request)
+        record(Action.ADMIN_DELETE, obj, request=request)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         for obj in queryset:
-            record("admin.delete", obj, request=request)
+            record(Action.ADMIN_DELETE, obj, request=request)
         super().delete_queryset(request, queryset)
 
 

@@ -1,12 +1,11 @@
 """The audit trail page: the catalogue team and the data protection officer read who did what.
 
-Filters (GET, validated by a form): actor (part of a username), action (one of those recorded),
-object (part of its description, or an exact type and id from a row's link). Paginated.
+Filters (GET, validated by a form): actor (part of a username), action (one of
+`audit.actions.Action`), object (part of its description, or an exact type and id from a row's
+link). Paginated.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -17,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from hygie.web.audit.actions import Action
 from hygie.web.audit.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -24,15 +24,12 @@ PAGE_SIZE = 50
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who (username)"), max_length=150, required=False)
-    action = forms.ChoiceField(label=_("Action"), required=False)
+    # Every action the code records (`Action`), grouped by area as their values sort.
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=[
+        ("", _("All actions")), *((a.value, a.value) for a in sorted(Action))])
     object = forms.CharField(label=_("Object"), max_length=200, required=False)
     object_type = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
     object_id = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
-        self.fields["action"].choices = [("", _("All actions")), *((a, a) for a in actions)]
 
     def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         data = self.cleaned_data

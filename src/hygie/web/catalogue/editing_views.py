@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 
 from hygie.catalogue.frictionless import parse_descriptor, read_upload
 from hygie.catalogue.spec import SpecError
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.catalogue import workflow
 from hygie.web.catalogue.access import can_edit, get_version, visible_versions
@@ -123,7 +124,7 @@ def create_dataset(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             dataset = form.save()
-            record("catalogue.dataset_created", dataset, request=request,
+            record(Action.DATASET_CREATED, dataset, request=request,
                    holder=dataset.holder.slug)
         messages.success(request, _("Dataset created. Upload its description as a first "
                                     "version."))
@@ -144,7 +145,7 @@ def edit_dataset(request: HttpRequest, slug: str) -> HttpResponse:
         if changed:
             with transaction.atomic():
                 form.save()
-                record("catalogue.dataset_edited", dataset, request=request, changed=changed)
+                record(Action.DATASET_EDITED, dataset, request=request, changed=changed)
             messages.success(request, _("The dataset's details are saved."))
         else:
             messages.info(request, _("Nothing changed."))
@@ -260,7 +261,7 @@ def describe_table(request: HttpRequest, slug: str, number: int, name: str) -> H
             _draft_locked(version)
             form.save()
             formset.save()
-            record("catalogue.descriptions_edited", version, request=request, table=table.name,
+            record(Action.DESCRIPTIONS_EDITED, version, request=request, table=table.name,
                    changed=changes)
         messages.success(request, _("Descriptions saved."))
         return redirect(table.get_absolute_url())

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from hygie.catalogue.spec import RelationSpec, SpecError, TableSpec, VariableSpec, VersionSpec
 from hygie.snds.schemas import repair_text
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.catalogue.models import (
     Code,
@@ -69,7 +70,7 @@ def import_version(dataset: Dataset, spec: VersionSpec, *, user: Any = None, lab
         lists = _nomenclatures(dataset, spec, known)
         _tables(version, spec, lists)
         _carry(version, spec, lists)
-        record("catalogue.version_imported", version, actor=user, source=spec.source,
+        record(Action.VERSION_IMPORTED, version, actor=user, source=spec.source,
                tables=len(spec.tables), origin=origin)
         reindex_version(version)
     return version

@@ -11,6 +11,7 @@ from hygie.engine.lake import Dataset as LakeDataset
 from hygie.engine.lake import LakeError, sha256_file
 from hygie.snds.schemas import generic_name
 from hygie.synth import GENERATOR as SYNTHETIC_GENERATOR
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.catalogue.models import DatasetVersion
 
@@ -48,7 +49,7 @@ def attach_lake(version: DatasetVersion, path: str | Path, *, user: Any = None) 
             version.first_year, version.last_year = int(first), int(last)
         version.save(update_fields=["lake_path", "lake_manifest_sha256", "lake_synthetic",
                                     "first_year", "last_year"])
-        record("catalogue.lake_attached", version, actor=user, path=version.lake_path,
+        record(Action.LAKE_ATTACHED, version, actor=user, path=version.lake_path,
                manifest_sha256=version.lake_manifest_sha256)
         # New data, new statistics: the job is enqueued by transaction.on_commit.
         from hygie.web.catalogue.tasks import request_statistics

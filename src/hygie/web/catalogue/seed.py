@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hygie.catalogue.snds import snds_spec
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.catalogue.importer import import_version
 from hygie.web.catalogue.models import DataHolder, Dataset, DatasetVersion, HealthCategory, Status
@@ -59,5 +60,5 @@ def load_snds(*, user: Any = None, publish: bool = True) -> DatasetVersion:
         if publish:
             version.published = timezone.now()
             version.save(update_fields=["published"])
-            record("catalogue.version_published", version, actor=user)
+            record(Action.VERSION_PUBLISHED, version, actor=user)
     return version

@@ -29,6 +29,7 @@ from django_tasks import task
 from django_tasks.base import TaskResultStatus
 from django_tasks.exceptions import TaskResultDoesNotExist
 
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.catalogue.models import DatasetVersion, Statistics
 
@@ -65,7 +66,7 @@ def request_statistics(version: DatasetVersion, *, actor: Any = None,
         if not keep_figures:
             stats.result, stats.finished = {}, None
         stats.save()
-        record("catalogue.statistics_requested", version, actor=actor, request=request,
+        record(Action.STATISTICS_REQUESTED, version, actor=actor, request=request,
                via=via, lake=version.lake_manifest_sha256)
         if enqueue:
             transaction.on_commit(partial(_enqueue, version.pk, token))

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.catalogue.access import can_edit
 from hygie.web.catalogue.models import Dataset, DatasetVersion, Status
@@ -50,7 +51,7 @@ def submit(version: DatasetVersion, user: Any, *, request: HttpRequest | None = 
         locked = _locked(version, str(Status.DRAFT))
         locked.status = Status.REVIEW
         locked.save(update_fields=["status"])
-        record("catalogue.version_submitted", locked, actor=user, request=request)
+        record(Action.VERSION_SUBMITTED, locked, actor=user, request=request)
         notify(catalogue_team(), "version_submitted",
                {"version": locked, "writer": display_name(user)}, actor=user)
         _reindex_on_commit(locked)
@@ -86,11 +87,11 @@ def mark_published(version: DatasetVersion, actor: Any, *, request: HttpRequest 
         version.status = Status.PUBLISHED
         version.published = timezone.now()
         version.save(update_fields=["status", "published"])
-        record("catalogue.version_published", version, actor=actor, request=request,
+        record(Action.VERSION_PUBLISHED, version, actor=actor, request=request,
                archived=[v.number for v in archived])
         for old in archived:
             old.status = Status.ARCHIVED
-            record("catalogue.version_archived", old, actor=actor, request=request,
+            record(Action.VERSION_ARCHIVED, old, actor=actor, request=request,
                    replaced_by=version.number)
             _reindex_on_commit(old)
         _reindex_on_commit(version)
@@ -108,7 +109,7 @@ def send_back(version: DatasetVersion, user: Any, comment: str, *,
         locked = _locked(version, str(Status.REVIEW))
         locked.status = Status.DRAFT
         locked.save(update_fields=["status"])
-        record("catalogue.version_sent_back", locked, actor=user, request=request,
+        record(Action.VERSION_SENT_BACK, locked, actor=user, request=request,
                comment=comment.strip())
         notify(holder_editors(locked.dataset.holder_id), "version_sent_back",
                {"version": locked}, actor=user)

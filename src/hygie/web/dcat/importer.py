@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.utils.text import slugify
 
 from hygie.catalogue.dcat_import import DcatImportError, ForeignDataset, ForeignPublisher
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.catalogue.models import DataHolder, Dataset, DatasetVersion, Status
 from hygie.web.dcat.models import ImportedDataset, ImportedHolder
@@ -100,7 +101,7 @@ def _holder(publisher: ForeignPublisher, report: ImportReport, user: Any, source
             url=publisher.homepage if len(publisher.homepage) <= 200 else "",
             email=publisher.email)
         report.holders.append(holder.slug)
-        record("dcat.holder_imported", holder, actor=user, key=publisher.key, source=source)
+        record(Action.DCAT_HOLDER_IMPORTED, holder, actor=user, key=publisher.key, source=source)
     if not ImportedHolder.objects.filter(holder=holder).exists():  # else matched by name next time
         ImportedHolder.objects.create(holder=holder, key=publisher.key)
     return holder
@@ -138,7 +139,7 @@ def _create(fd: ForeignDataset, holder: DataHolder, fields: dict[str, Any], repo
         last_year=fd.last_year, source=f"DCAT-AP {source}"[:300], created_by=user,
         change_note="Imported from another portal's DCAT-AP catalogue; no tables yet.")
     report.created.append(dataset.slug)
-    record("dcat.dataset_imported", dataset, actor=user, iri=fd.key, source=source,
+    record(Action.DCAT_DATASET_IMPORTED, dataset, actor=user, iri=fd.key, source=source,
            version=version.number)
 
 
@@ -170,4 +171,4 @@ def _update(origin: ImportedDataset, fd: ForeignDataset, holder: DataHolder, fie
         latest.first_year, latest.last_year = fd.first_year, fd.last_year
         latest.save(update_fields=["first_year", "last_year"])
     report.updated.append(dataset.slug)
-    record("dcat.dataset_updated", dataset, actor=user, iri=fd.key, source=source, fields=changed)
+    record(Action.DCAT_DATASET_UPDATED, dataset, actor=user, iri=fd.key, source=source, fields=changed)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hygie.cohorts.model import Cohort
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.catalogue.models import Dataset
 from hygie.web.feasibility import budget, definitions
@@ -32,7 +33,7 @@ def create_cohort(owner: Any, dataset: Dataset, name: str, definition: str, *,
     with transaction.atomic():
         cohort = SavedCohort.objects.create(owner=owner, dataset=dataset, name=name,
                                             definition=definition)
-        record("feasibility.cohort_created", cohort, actor=owner, request=request,
+        record(Action.COHORT_CREATED, cohort, actor=owner, request=request,
                dataset=dataset.slug, via=via)
     return cohort
 
@@ -56,14 +57,14 @@ def update_cohort(cohort: SavedCohort, *, name: str, dataset: Dataset, definitio
         if "definition" in changed or "dataset" in changed:
             _forget_counts(cohort)
         cohort.save()
-        record("feasibility.cohort_updated", cohort, actor=cohort.owner, request=request,
+        record(Action.COHORT_UPDATED, cohort, actor=cohort.owner, request=request,
                changed=changed, dataset=dataset.slug)
     return cohort
 
 
 def delete_cohort(cohort: SavedCohort, *, request: Any = None) -> None:
     with transaction.atomic():
-        record("feasibility.cohort_deleted", cohort, actor=cohort.owner, request=request,
+        record(Action.COHORT_DELETED, cohort, actor=cohort.owner, request=request,
                dataset=cohort.dataset.slug)
         cohort.delete()
 
@@ -117,14 +118,14 @@ def request_count(cohort: SavedCohort, *, request: Any = None) -> SavedCohort:
             cohort.count_state, cohort.count_error, cohort.count_task = (
                 CountState.FAILED, error, "")
             cohort.save(update_fields=["count_state", "count_error", "count_task", "updated"])
-            record("feasibility.count_refused", cohort, actor=owner, request=request,
+            record(Action.COUNT_REFUSED, cohort, actor=owner, request=request,
                    reason=error["code"])
             return cohort
         job = count_cohort.enqueue(cohort.pk)
         cohort.count_state, cohort.count_error, cohort.count_task = (
             CountState.QUEUED, {}, str(job.id))
         cohort.save(update_fields=["count_state", "count_error", "count_task", "updated"])
-        record("feasibility.count_requested", cohort, actor=owner, request=request,
+        record(Action.COUNT_REQUESTED, cohort, actor=owner, request=request,
                job=str(job.id), version=version.number)
     return cohort
 
@@ -137,7 +138,7 @@ def open_enquiry(author: Any, dataset: Dataset, subject: str, body: str, *,
     with transaction.atomic():
         enquiry = Enquiry.objects.create(dataset=dataset, author=author, subject=subject)
         Message.objects.create(enquiry=enquiry, author=author, body=body)
-        record("feasibility.enquiry_opened", enquiry, actor=author, request=request,
+        record(Action.ENQUIRY_OPENED, enquiry, actor=author, request=request,
                dataset=dataset.slug)
         notify(_holder_side(enquiry), "enquiry_opened",
                {"enquiry": enquiry, "writer": display_name(author)}, actor=author)
@@ -166,7 +167,7 @@ def reply(enquiry: Enquiry, author: Any, body: str, *, close: bool = False,
         before = enquiry.state
         enquiry.state = state
         enquiry.save(update_fields=["state"])
-        record("feasibility.enquiry_replied", enquiry, actor=author, request=request,
+        record(Action.ENQUIRY_REPLIED, enquiry, actor=author, request=request,
                message=message.pk, state_before=before, state=state)
         # Each side hears of the other's messages.
         people = ([enquiry.author] if is_holder_side(author, enquiry) else _holder_side(enquiry))

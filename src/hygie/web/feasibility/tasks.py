@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskContext, task
 
+from hygie.web.audit.actions import Action
 from hygie.web.audit.record import record
 from hygie.web.feasibility.models import CountState, SavedCohort
 
@@ -45,11 +46,11 @@ def _finish(cohort_id: int, job: str, *, marks: list[list[str]] | None = None,
         if error is None:
             cohort.counts, cohort.counted, cohort.counted_version = marks, timezone.now(), version
             cohort.count_state, cohort.count_error = CountState.DONE, {}
-            record("feasibility.cohort_counted", cohort, actor=cohort.owner, job=job,
+            record(Action.COHORT_COUNTED, cohort, actor=cohort.owner, job=job,
                    version=version.number, steps=len(marks or []))
         else:
             cohort.count_state, cohort.count_error = CountState.FAILED, error
-            record("feasibility.count_failed", cohort, actor=cohort.owner, job=job,
+            record(Action.COUNT_FAILED, cohort, actor=cohort.owner, job=job,
                    reason=error.get("code", ""))
         cohort.save()
     return True
