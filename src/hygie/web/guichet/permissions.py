@@ -90,9 +90,19 @@ def _holder_slugs(user: Any) -> list[str]:
 
 
 def roles_on(user: Any, application: Application) -> frozenset[FileRole]:
-    """The roles `user` holds on `application`."""
+    """The roles `user` holds on `application`; remembered on the instance for its current state
+    (a page asks many times), so a file re-read from the database is asked afresh."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
+    key = (user.pk, application.stage, application.seq)
+    remembered: dict[tuple[Any, ...], frozenset[FileRole]] = application.__dict__.setdefault(
+        "_roles", {})
+    if key not in remembered:
+        remembered[key] = _roles_on(user, application)
+    return remembered[key]
+
+
+def _roles_on(user: Any, application: Application) -> frozenset[FileRole]:
     roles = set()
     if application.applicant_id == user.pk:
         roles.add(FileRole.APPLICANT)
