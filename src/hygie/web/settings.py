@@ -102,6 +102,7 @@ TEMPLATES = [{
             "django.contrib.messages.context_processors.messages",
             "csp.context_processors.nonce",
             "hygie.web.branding.context",
+            "hygie.web.guichet.context.navigation",
         ],
         # {% load notify %}: the mail templates' `one_line` filter (hygie.web.notify)
         "libraries": {"notify": "hygie.web.notify"},
