@@ -76,8 +76,10 @@ def test_the_authorisation_path_from_draft_to_its_end(desk):
 
 
 def test_the_applicant_sees_each_missing_item_and_cannot_submit(desk):
+    from django.utils import translation
+
     file = complete_file(desk.applicant, public_interest="", duration_months=None)
-    with pytest.raises(Incomplete) as refused:
+    with translation.override("en"), pytest.raises(Incomplete) as refused:
         act(file.pk, desk.applicant, "submit", now=at("2026-01-05"))
     assert refused.value.items == ["the public interest", "the duration of the processing"]
     assert not ApplicationEvent.objects.filter(application=file).exists()
