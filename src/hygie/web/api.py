@@ -27,3 +27,5 @@ api = HygieAPI(title="Hygie", version="1", urls_namespace="api",
 api.add_router("/catalogue/", "hygie.web.catalogue.api.router")
 api.add_router("/catalogue/search", "hygie.web.search.api.router")
 api.add_router("/feasibility/", "hygie.web.feasibility.api.router")
+api.add_router("/guichet/", "hygie.web.guichet.api.router")
+api.add_router("/register/", "hygie.web.register.api.router")

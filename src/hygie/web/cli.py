@@ -37,6 +37,18 @@ WORKERS = (["--queue-name", "feasibility"],
            ["--queue-name", "*", "--exclude-queues", "feasibility,statistics"])
 
 
+def _background() -> list[list[str]]:
+    """The commands serve runs beside the site: the job workers, and the guichet's calendar.
+    The calendar is a loop in a process of its own rather than a job: django-tasks has no
+    periodic jobs (a job that queues its next run would be queued again by every start of
+    serve), and a process keeps it apart from the web server's threads and dies with serve."""
+    from hygie.web.env import env_int
+
+    minutes = env_int("HYGIE_CALENDAR_MINUTES", 60, minimum=1)
+    return [*(["db_worker", *queues] for queues in WORKERS),
+            ["guichet_calendar", "--every", str(minutes)]]
+
+
 def manage(ctx: typer.Context) -> None:
     """Run a Django management command (migrate, createsuperuser, db_worker, ...)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hygie.web.settings")
@@ -123,9 +135,9 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     if demo and demo_people:
         _demo_lake(demo_people, demo_years)
     signal.signal(signal.SIGTERM, _leave)
-    procs = [subprocess.Popen([sys.executable, "-m", "hygie.cli", "manage", "db_worker", *queues],
+    procs = [subprocess.Popen([sys.executable, "-m", "hygie.cli", "manage", *command],
                               preexec_fn=_die_with_parent)
-             for queues in (WORKERS if worker else ())]
+             for command in (_background() if worker else ())]
     from waitress import serve as waitress_serve
 
     from hygie.web.wsgi import application

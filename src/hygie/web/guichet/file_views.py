@@ -423,7 +423,7 @@ def _page(request: HttpRequest, application: Application, *,
                   if may["read_notes"] else []),
         "message_form": message_form or MessageForm(),
         "note_form": note_form or _note_form(),
-        "messages_open": application.stage != "draft",
+        "messages_open": application.received is not None,
     }, status=status)
 
 
@@ -445,7 +445,7 @@ def _applicant_side(application: Application) -> list[Any]:
 
 def _write(request: HttpRequest, pk: int, *, internal: bool) -> HttpResponse:
     application = get_file(request.user, pk, P.WRITE_NOTE if internal else P.MESSAGE)
-    if not internal and application.stage == "draft":
+    if not internal and application.received is None:
         messages.error(request, _("Messages open once the file is submitted."))
         return redirect(application)
     form = _note_form(request.POST) if internal else MessageForm(request.POST)

@@ -108,7 +108,7 @@ def _roles_on(user: Any, application: Application) -> frozenset[FileRole]:
         roles.add(FileRole.APPLICANT)
     if application.team.filter(user=user).exists():
         roles.add(FileRole.TEAM)
-    if application.stage != "draft":
+    if application.received is not None:  # submitted once: a draft, even withdrawn, is private
         if _has_group(user, str(StaffRole.SECRETARIAT)):
             roles.add(FileRole.SECRETARIAT)
         if _has_group(user, str(StaffRole.CESREES)) and _cesrees_files(user).filter(
@@ -149,7 +149,7 @@ def visible(user: Any) -> QuerySet[Application]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Application.objects.none()
     mine = Q(applicant=user) | Q(team__user=user)
-    submitted = ~Q(stage="draft")
+    submitted = Q(received__isnull=False)
     if _has_group(user, str(StaffRole.SECRETARIAT)):
         mine |= submitted
     if _has_group(user, str(StaffRole.CESREES)):

@@ -28,6 +28,7 @@ from hygie.access import Role
 from hygie.access.description import Choice, Procedure, Step
 from hygie.web.catalogue.models import DataHolder
 from hygie.web.guichet import wording
+from hygie.web.guichet.workflow import FROM_THE_FILE  # what a step takes from the file itself
 from hygie.web.guichet.models import Application
 
 MAX_TEXT = 20_000  # characters of a reason or a scope: pages of text, not a document
@@ -35,8 +36,6 @@ MAX_TEXT = 20_000  # characters of a reason or a scope: pages of text, not a doc
 # Steps that do not close the file but cannot be taken back from the step's form either.
 GRAVE = frozenset({"withdraw_amendment", "suspend", "amendment_refused"})
 
-# Data a step takes from the file, not from the person acting (`workflow._file_data`).
-FROM_THE_FILE = {"submit": frozenset({"methodology", "output"})}
 
 
 def grave(proc: Procedure, kind: str) -> bool:

@@ -282,6 +282,9 @@ ENGINE: list[tuple[str, str, Promise]] = [
     ("calendar", "no deadline runs out in the %(stage)s stage",
      _("No deadline has run out on this file.")),
     ("calendar", "%(label)s has until %(day)s", _("The deadline is %(day)s.")),
+    ("result", "the request has no released result: its saved cohort must be counted first",
+     _("The request has no released result yet: the counts of its saved cohort must be run "
+       "first.")),
 ]
 
 

@@ -180,7 +180,9 @@ def act(application_id: int, user: Any, kind: str, data: Mapping[str, Any] | Non
                 raise PermissionDenied
             given = _decode(proc, kind, {k: v for k, v in (data or {}).items()
                                          if k in step.needs})
-            event = Event(kind, now, step.role, {**given, **_file_data(application, kind)})
+            named = {} if case.history else {"path": application.procedure}  # the first event
+            event = Event(kind, now, step.role, {**given, **_file_data(application, kind),
+                                                 **named})
             before, case = case.stage, apply(case, event)
             _store(application, case, before, event, user)
             record(Action.GUICHET_STEP, application, actor=user, request=request, step=kind,
