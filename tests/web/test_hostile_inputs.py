@@ -387,13 +387,20 @@ def test_the_endpoints_list_is_complete():
         return out
 
     seen = {r for r in routes(get_resolver().url_patterns) if not r.startswith(("admin/", "oidc/"))}
-    covered = Path(__file__).read_text(encoding="utf-8")
+    covered = Path(__file__).read_text(encoding="utf-8") + (
+        Path(__file__).parent / "test_hostile_guichet.py").read_text(encoding="utf-8")
     # The read-only pages (GET without input beyond the address) and the workflow buttons.
     seen = {r for r in seen if not r.startswith("accounts/enrol/")}  # a signed link, no form data
     reviewed = {"", "healthz", "favicon.ico", "brand.css", "audit/", "accounts/logout/",
                 "mentions-legales/", "donnees-personnelles/", "accessibilite/", "plan-du-site/",
                 "accounts/two-factor/setup/",
                 "accounts/two-factor/",
+                # the guichet's read-only pages and downloads (permission-checked, no input)
+                "guichet/", "guichet/<int:pk>/", "guichet/desk/sessions/",
+                "guichet/desk/sessions/<int:pk>/", "register/<int:pk>/",
+                "guichet/<int:pk>/attachments/<int:attachment>/",
+                "guichet/<int:pk>/attachments/<int:attachment>/remove/",
+                "guichet/<int:pk>/team/<int:member>/remove/",
                 "feasibility/", "feasibility/enquiries/", "feasibility/enquiries/<int:pk>/",
                 "feasibility/cohorts/<int:pk>/", "feasibility/cohorts/<int:pk>/count/",
                 "feasibility/cohorts/<int:pk>/status/", "feasibility/cohorts/<int:pk>/delete/",
@@ -417,7 +424,28 @@ def test_the_endpoints_list_is_complete():
               "/tables/IR_BEN_R/", "feasibility/new/": "/feasibility/new/",
               "feasibility/new/yaml/": "/new/yaml/", "feasibility/cohorts/<int:pk>/edit/": "/edit/",
               "feasibility/enquiries/new": "/enquiries/new", "accounts/login/": "/accounts/login/",
-              "i18n/setlang/": "/i18n/setlang/"}
+              "i18n/setlang/": "/i18n/setlang/",
+              # test_hostile_guichet.py
+              "guichet/new/": '"/guichet/new/"', "guichet/<int:pk>/edit/": "}/edit/",
+              "guichet/<int:pk>/team/": "}/team/", "guichet/<int:pk>/messages/": "}/messages/",
+              "guichet/<int:pk>/notes/": "}/notes/", "guichet/<int:pk>/attachments/":
+              "}/attachments/", "guichet/desk/<int:pk>/step/<slug:kind>/": "/step/{kind}/",
+              "guichet/desk/": '"/guichet/desk/"', "guichet/desk/sessions/new/": "sessions/new/",
+              "guichet/desk/sessions/<int:pk>/members/": "/members/",
+              "guichet/desk/sessions/<int:pk>/agenda/": "}/agenda/",
+              "guichet/desk/agenda/<int:pk>/rapporteur/": "/rapporteur/",
+              "guichet/desk/agenda/<int:pk>/interest/": "/interest/",
+              "register/": '"/register/"', "register/register.csv": "register.csv",
+              "register/feed/": "/register/feed/", "register/overdue/": "/register/overdue/",
+              "register/delays/": "/register/delays/",
+              "register/<int:pk>/results/add/": "/results/add/",
+              "accounts/signup/": '"/accounts/signup/"', "accounts/signup/resend/": "/resend/",
+              "accounts/signup/verify/<uidb64>/<token>/": "/accounts/signup/verify/",
+              "accounts/password-reset/": '"/accounts/password-reset/"',
+              "accounts/password-reset/<uidb64>/<token>/": '"/accounts/password-reset/{safe}',
+              "accounts/signup/sent/": "/accounts/signup/sent/",
+              "accounts/password-reset/sent/": "/accounts/password-reset/sent/",
+              "accounts/password-reset/done/": "/accounts/password-reset/done/"}
     api = {r for r in seen if r.startswith("api/")}
     assert not seen - reviewed - set(inputs) - api, sorted(seen - reviewed - set(inputs) - api)
     assert all(needle in covered for needle in inputs.values())
