@@ -28,8 +28,8 @@ from hygie.access import Role
 from hygie.access.description import Choice, Procedure, Step
 from hygie.web.catalogue.models import DataHolder
 from hygie.web.guichet import wording
-from hygie.web.guichet.workflow import FROM_THE_FILE  # what a step takes from the file itself
 from hygie.web.guichet.models import Application
+from hygie.web.guichet.workflow import FROM_THE_FILE  # what a step takes from the file itself
 
 MAX_TEXT = 20_000  # characters of a reason or a scope: pages of text, not a document
 
