@@ -9,31 +9,16 @@ procedure a deployment adds (tests check that every packaged stage and procedure
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hygie.access import procedures
+from hygie.web.guichet import wording
 
-# The same words as the desk's (`wording.STAGES`), so that a stage reads alike on every page.
-STAGES: dict[str, Promise] = {
-    "draft": _("Draft"),
-    "submitted": _("Submitted, under review"),
-    "incomplete": _("Returned to the applicant for completion"),
-    "cesrees": _("Before the CESREES"),
-    "cnil": _("Before the CNIL"),
-    "authorised": _("Authorised"),
-    "amendment": _("Amendment under review"),
-    "amendment_cesrees": _("Amendment before the CESREES"),
-    "amendment_cnil": _("Amendment before the CNIL"),
-    "suspended": _("Authorisation suspended"),
-    "refused": _("Refused"),
-    "withdrawn": _("Withdrawn"),
-    "revoked": _("Revoked"),
-    "expired": _("Ended (end date passed)"),
-    "declared": _("Conformity declared"),
-    "granted": _("Data permit granted"),
-    "answered": _("Answered (statistical result approved)"),
-}
+# One set of words for the stages, the desk's, so that a stage reads alike on every page.
+STAGES: Mapping[str, Promise] = wording.STAGES
 
 # The DSFR badge of each stage: what it means for the applicant at a glance.
 _BADGES = {"authorised": "success", "declared": "success", "granted": "success",
