@@ -14,9 +14,11 @@ about `rows_per_part` rows are ever held in Python, and the parts depend on the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -64,20 +66,36 @@ class ExtractReport:
 
 
 def cohort_people(scope: Scope, engine: Engine) -> pa.Table:
-    """PERSON_KEY of the cohort named by the scope (the targeting language compiles it)."""
+    """PERSON_KEY of the cohort named by the scope (the targeting language compiles it); the
+    cohorts it names with `in_cohort` are the definitions beside it."""
     from hygie.cohorts import Cohort
+    from hygie.cohorts.library import FolderLibrary
 
     cohort = Cohort.from_yaml(scope.cohort_path)
-    people = cohort.people(engine)
+    people = cohort.people(engine, FolderLibrary(scope.cohort_path.parent))
     return people.select(["PERSON_KEY"])
+
+
+def register_version(register: OppositionRegister) -> dict[str, Any]:
+    """Which state of the opposition register an extract honoured: its file's digest and size."""
+    path = Path(register.path)
+    if not path.exists():
+        return {"sha256": None, "entries": 0}
+    return {"sha256": sha256_file(path), "entries": len(register)}
 
 
 def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
             register: OppositionRegister, engine: Engine | None = None, force: bool = False,
             progress: Progress | None = None, rows_per_part: int = ROWS_PER_PART,
-            inputs: Iterable[Path] = ()) -> tuple[Dataset, ExtractReport]:
+            inputs: Iterable[Path] = (), authorised_on: dt.date | None = None,
+            provenance: Mapping[str, Any] | None = None) -> tuple[Dataset, ExtractReport]:
     """`inputs`: files read besides the dataset and the register (the scope, the secret's
-    file): the output may not replace, hold or sit inside any of them."""
+    file): the output may not replace, hold or sit inside any of them.
+
+    `authorised_on`: the day the project was authorised. An objection withdrawn after that day
+    still applies to this project (a withdrawal counts for later authorisations only); without
+    it, only the objections in force today apply. `provenance` is added to the manifest's.
+    """
     scope.check(dataset)
     # --force replaces only an earlier extract of this project, and never what is read.
     inputs = (dataset.path, Path(register.path), scope.cohort_path, *inputs)
@@ -89,7 +107,7 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
     say("linking the dataset")
     with open_snds(dataset, engine or scope.engine) as eng:
         try:
-            eng.register_arrow("OPPOSITION_REGISTER", register.table())
+            eng.register_arrow("OPPOSITION_REGISTER", register.table(authorised_on=authorised_on))
             say("targeting the cohort")
             eng.register_arrow("COHORT_RAW", cohort_people(scope, eng))
             report.cohort_people = int(eng.scalar("SELECT count(DISTINCT PERSON_KEY) FROM COHORT_RAW"))
@@ -118,6 +136,9 @@ def extract(scope: Scope, dataset: Dataset, out: Path, *, secret: Secret,
                     report.tables[table] = _extract_table(eng, scope, table, columns, project_key,
                                                           writer, rows_per_part)
                 ds = writer.commit({"provenance": {
+                    **(provenance or {}),
+                    "authorised_on": authorised_on.isoformat() if authorised_on else None,
+                    "opposition_register": register_version(register),
                     "cohort_people": report.cohort_people,
                     "opposed_people_dropped": report.opposed_people,
                     "released_people": report.released_people,
