@@ -10,6 +10,11 @@ STAMP  := $(VENV)/.installed
 # The web tests run a second time on PostgreSQL (the browser and server tests once, on SQLite,
 # are enough).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# Run on SQLite only: they exercise the views' logic (a generated permission matrix, fuzzing of
+# every form), which the database does not change; what does (locks, transactions, JSON, triggers)
+# has its own tests on both.
+SQLITE_ONLY := test_guichet_permissions.py test_hostile_inputs.py test_hostile_guichet.py \
+	test_hostile_objections.py test_workspace_pages_hostile.py test_airlock_hostile.py
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +32,8 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/pytest
-	HYGIE_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/web -m "not browser and not server" -p no:cacheprovider
+	HYGIE_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/web -m "not browser and not server" -p no:cacheprovider \
+	  $(foreach f,$(SQLITE_ONLY),--ignore=tests/web/$(f))
 
 # The fast loop while coding: no Spark, no browser, no server, no cluster (about a tenth of the time).
 test-fast: $(STAMP)

@@ -10,6 +10,7 @@ from hygie.cohorts.cli import cohort_app
 from hygie.extract.cli import extract_command, oppositions_app
 from hygie.snds.cli import snds_app
 from hygie.synth.cli import synth, synth_report
+from hygie.web.audit.cli import audit_app
 from hygie.web.cli import manage, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -20,6 +21,7 @@ app.command("synth-report")(synth_report)
 app.command("extract")(extract_command)
 app.add_typer(oppositions_app, name="oppositions")
 app.add_typer(cohort_app, name="cohort")
+app.add_typer(audit_app, name="audit")
 app.command("serve")(serve)
 app.command("manage", context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
                                         "help_option_names": []})(manage)

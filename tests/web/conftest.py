@@ -35,6 +35,38 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _audit_triggers_and_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The audit trail's triggers refuse deletes, and Django empties the tables of a
+    transactional test with DELETE on SQLite (TRUNCATE on PostgreSQL, which they let through).
+    So on SQLite a transactional test drops them at its end, before the flush, and every test
+    that uses the database puts them back first (from the migration that creates them)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        yield
+        return
+    transactional = marker.kwargs.get("transaction", False)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        import importlib
+
+        from hygie.web.audit import triggers
+
+        if triggers.missing(connection):
+            creation = importlib.import_module("hygie.web.audit.migrations.0005_append_only")
+            with connection.cursor() as cursor:
+                for statement in creation.SQLITE:
+                    cursor.execute(statement.replace("CREATE TRIGGER ",
+                                                     "CREATE TRIGGER IF NOT EXISTS ", 1))
+    yield
+    if transactional and connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for name in sorted(triggers.NAMES):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Rendered page parts are cached per process: each test starts without another's."""
     from django.core.cache import cache

@@ -273,6 +273,25 @@ def test_enquiries(clients, subject, body):
                                    {"subject": subject, "body": body}))
 
 
+@pytest.fixture
+def officer(make_user):
+    return login(make_user("dpo-export", role="dpo", totp=True))
+
+
+@FEW
+@given(since=TEXT, until=TEXT, fmt=TEXT)
+def test_audit_export_parameters(officer, since, until, fmt):
+    """The security officer's export takes its period and format from the address."""
+    from urllib.parse import urlencode
+
+    for query in ({"since": since, "until": until, "format": fmt},
+                  {"since": "2026-01-01", "format": fmt}, {"until": until}):
+        response = officer.get("/audit/export?" + urlencode(query))
+        no_server_error(response)
+        if response.status_code == 200:
+            b"".join(response.streaming_content)
+
+
 def test_a_nul_character_is_refused_before_any_view(clients):
     """`?dataset=%00` reached a lookup that PostgreSQL refuses (a 500 there; found by
     test_enquiries on PostgreSQL): a NUL anywhere in the address, query, form or JSON is a 400."""
@@ -387,14 +406,20 @@ def test_the_endpoints_list_is_complete():
         return out
 
     seen = {r for r in routes(get_resolver().url_patterns) if not r.startswith(("admin/", "oidc/"))}
-    covered = Path(__file__).read_text(encoding="utf-8") + (
-        Path(__file__).parent / "test_hostile_guichet.py").read_text(encoding="utf-8")
+    covered = "".join(p.read_text(encoding="utf-8")
+                      for p in sorted(Path(__file__).parent.glob("test_*hostile*.py")))
     # The read-only pages (GET without input beyond the address) and the workflow buttons.
     seen = {r for r in seen if not r.startswith("accounts/enrol/")}  # a signed link, no form data
     reviewed = {"", "healthz", "favicon.ico", "brand.css", "audit/", "accounts/logout/",
                 "mentions-legales/", "donnees-personnelles/", "accessibilite/", "plan-du-site/",
                 "accounts/two-factor/setup/",
                 "accounts/two-factor/",
+                # read-only pages: the objections' desk list and home, workspaces (permission-
+                # checked, no input beyond the address)
+                "objection/", "objection/desk/", "workspaces/",
+                "airlock/queue/", "airlock/workspace/<int:pk>/", "airlock/published/<int:file>/",
+                "airlock/<int:pk>/files/<int:file>/", "airlock/<int:pk>/files/<int:file>/publish/",
+                "workspaces/<int:pk>/status/", "workspaces/<int:pk>/jobs/<int:run>/status/",
                 # the guichet's read-only pages and downloads (permission-checked, no input)
                 "guichet/", "guichet/<int:pk>/", "guichet/desk/sessions/",
                 "guichet/desk/sessions/<int:pk>/", "register/<int:pk>/",
@@ -424,7 +449,28 @@ def test_the_endpoints_list_is_complete():
               "/tables/IR_BEN_R/", "feasibility/new/": "/feasibility/new/",
               "feasibility/new/yaml/": "/new/yaml/", "feasibility/cohorts/<int:pk>/edit/": "/edit/",
               "feasibility/enquiries/new": "/enquiries/new", "accounts/login/": "/accounts/login/",
-              "i18n/setlang/": "/i18n/setlang/",
+              "i18n/setlang/": "/i18n/setlang/", "audit/export": "/audit/export?",
+              # test_hostile_objections.py
+              "objection/object/": '"/objection/object/"', "objection/follow/": '"/objection/follow/"',
+              "objection/withdraw/": '"/objection/withdraw/"',
+              "objection/receipt/": '"/objection/receipt/"',
+              "objection/desk/<int:pk>/accept/": "/objection/desk/{item.pk}/{action}/",
+              "objection/desk/<int:pk>/reject/": "/objection/desk/{item.pk}/{action}/",
+              "objection/desk/<int:pk>/": "/objection/desk/{item.pk}/",
+              # test_workspace_pages_hostile.py
+              "workspaces/<int:pk>/files/add/": "/files/add/",
+              "workspaces/<int:pk>/jobs/": "/workspaces/{pk}/jobs/",
+              "workspaces/<int:pk>/refresh/": "/workspaces/{pk}/refresh/",
+              "workspaces/<int:pk>/second-factor/": "/workspaces/{pk}/second-factor/",
+              "workspaces/<int:pk>/tables/<str:name>/": "/workspaces/{pk}/tables/",
+              "workspaces/<int:pk>/jobs/<int:run>/": "/workspaces/{pk}/jobs/{quote",
+              "workspaces/<int:pk>/": "/workspaces/{pk}/?page=",
+              "workspaces/<int:pk>/files/": "/workspaces/{pk}/files/?",
+              # test_airlock_hostile.py
+              "airlock/workspace/<int:pk>/new/": "/airlock/workspace/{",
+              "airlock/<int:pk>/review/": "/airlock/{release.pk}/review/",
+              "airlock/<int:pk>/replace/": "/airlock/{release.pk}/replace/",
+              "airlock/<int:pk>/": "/airlock/{release.pk}/?x=",
               # test_hostile_guichet.py
               "guichet/new/": '"/guichet/new/"', "guichet/<int:pk>/edit/": "}/edit/",
               "guichet/<int:pk>/team/": "}/team/", "guichet/<int:pk>/messages/": "}/messages/",
@@ -447,5 +493,5 @@ def test_the_endpoints_list_is_complete():
               "accounts/password-reset/sent/": "/accounts/password-reset/sent/",
               "accounts/password-reset/done/": "/accounts/password-reset/done/"}
     api = {r for r in seen if r.startswith("api/")}
-    assert not seen - reviewed - set(inputs) - api, sorted(seen - reviewed - set(inputs) - api)
+    assert not seen - reviewed - set(inputs) - api, "\n".join(sorted(seen - reviewed - set(inputs) - api))
     assert all(needle in covered for needle in inputs.values())

@@ -34,7 +34,9 @@ def _leave(signum: int, frame: Any) -> NoReturn:
 # other way round). The last takes every other queue, new ones included.
 WORKERS = (["--queue-name", "feasibility"],
            ["--queue-name", "statistics"],
-           ["--queue-name", "*", "--exclude-queues", "feasibility,statistics"])
+           ["--queue-name", "workspaces"],
+           ["--queue-name", "runs"],
+           ["--queue-name", "*", "--exclude-queues", "feasibility,statistics,workspaces,runs"])
 
 
 def _background() -> list[list[str]]:
@@ -46,7 +48,8 @@ def _background() -> list[list[str]]:
 
     minutes = env_int("HYGIE_CALENDAR_MINUTES", 60, minimum=1)
     return [*(["db_worker", *queues] for queues in WORKERS),
-            ["guichet_calendar", "--every", str(minutes)]]
+            ["guichet_calendar", "--every", str(minutes)],
+            ["workspaces_upkeep", "--every", "2"]]
 
 
 def manage(ctx: typer.Context) -> None:

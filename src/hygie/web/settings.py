@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "hygie.web.search",
     "hygie.web.dcat",
     "hygie.web.guichet",
+    "hygie.web.objections",
+    "hygie.web.workspaces",
+    "hygie.web.airlock",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +106,7 @@ TEMPLATES = [{
             "csp.context_processors.nonce",
             "hygie.web.branding.context",
             "hygie.web.guichet.context.navigation",
+            "hygie.web.workspaces.context.navigation",
         ],
         # {% load notify %}: the mail templates' `one_line` filter (hygie.web.notify)
         "libraries": {"notify": "hygie.web.notify"},
@@ -214,7 +218,25 @@ HYGIE_OPPOSITION_REGISTER = Path(os.environ.get("HYGIE_OPPOSITION_REGISTER",
                                                 str(HOME / "oppositions.parquet")))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
-                     "QUEUES": ["default", "statistics", "feasibility", "mail"]}}
+                     "QUEUES": ["default", "statistics", "feasibility", "mail", "workspaces",
+                                "runs"]}}
+
+# Project workspaces (`hygie.web.workspaces`): their folders, how long their data stay after the
+# authorisation ends (at most 6 months), and how members' jobs run (bubblewrap by default: see
+# hygie.workspace.jobs; "none" only on a machine used by one person).
+HYGIE_WORKSPACES = Path(os.environ.get("HYGIE_WORKSPACES", str(HOME / "workspaces")))
+HYGIE_WORKSPACE_RETENTION_DAYS = env_int("HYGIE_WORKSPACE_RETENTION_DAYS", 90)
+if HYGIE_WORKSPACE_RETENTION_DAYS > 183:
+    raise ImproperlyConfigured("HYGIE_WORKSPACE_RETENTION_DAYS: at most 183 days (6 months) after "
+                               "an authorisation ends")
+HYGIE_JOB_SANDBOX = os.environ.get("HYGIE_JOB_SANDBOX", "bwrap")
+if HYGIE_JOB_SANDBOX not in ("bwrap", "none"):
+    raise ImproperlyConfigured("HYGIE_JOB_SANDBOX is bwrap or none")
+HYGIE_JOB_SECONDS = env_int("HYGIE_JOB_SECONDS", 3600, minimum=1)
+HYGIE_JOB_MEMORY_MB = env_int("HYGIE_JOB_MEMORY_MB", 4096, minimum=64)
+# The airlock's copies of the files asked for release (`hygie.web.airlock.storage`): private,
+# served only to the project's members once approved (and to output checkers while reviewed).
+HYGIE_AIRLOCK = Path(os.environ.get("HYGIE_AIRLOCK", str(HYGIE_PRIVATE_FILES / "airlock")))
 
 # E-mail notifications (`hygie.web.notify`): through SMTP when HYGIE_SMTP_HOST is set, otherwise
 # written as files under HYGIE_HOME/mail, one per message, for a laptop without a mail server.

@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     CESREES = "cesrees", _("CESREES rapporteur")
     DPO = "dpo", _("Data protection officer")
     CNIL = "cnil", _("CNIL agent")
+    OUTPUT_CHECKER = "output-checker", _("Output checker")  # the airlock's reviews
 
 
 STAFF_ROLES = frozenset(Role.values)

@@ -72,6 +72,8 @@ def enrol(request: HttpRequest, token: str) -> HttpResponse:
     record(Action.ENROLMENT_LINK_OPENED, user, actor=user, request=request,
            invitation=invitation.pk)
     target = reverse("accounts:setup")
+    if _next(request) != "/":  # where the link says to go once enrolled (a workspace's page)
+        target += "?" + urlencode({"next": _next(request)})
     if request.user.is_authenticated:
         return redirect(target)
     return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")

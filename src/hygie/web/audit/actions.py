@@ -93,3 +93,40 @@ class Action(StrEnum):
     GUICHET_INTEREST = "guichet.interest_declared"
     GUICHET_RESULT = "guichet.result_added"
     GUICHET_REMINDER = "guichet.reminder_sent"
+
+    # Workspaces: provisioning, access, jobs (workspaces.lifecycle, tasks, views).
+    WORKSPACE_STATE = "workspace.state_changed"  # opened, suspended, reopened, closed with the file
+    WORKSPACE_EXTRACTION_QUEUED = "workspace.extraction_queued"
+    WORKSPACE_EXTRACTION_RESUMED = "workspace.extraction_resumed"  # its worker died: queued again
+    WORKSPACE_PROVISIONED = "workspace.provisioned"
+    WORKSPACE_PROVISIONING_FAILED = "workspace.provisioning_failed"
+    WORKSPACE_DATA_DELETED = "workspace.data_deleted"  # retention ended
+    WORKSPACE_ENTERED = "workspace.entered"
+    WORKSPACE_REFUSED = "workspace.access_refused"
+    WORKSPACE_TABLE_READ = "workspace.table_read"
+    WORKSPACE_JOB_QUEUED = "workspace.job_queued"
+    WORKSPACE_JOB_FINISHED = "workspace.job_finished"
+    # Workspaces' pages (workspaces.views): a member's script added to the files.
+    WORKSPACE_FILE_ADDED = "workspace.file_added"
+
+    # The audit trail itself: exports read by the security officer, pruning (audit.trail).
+    AUDIT_EXPORTED = "audit.exported"
+    AUDIT_PRUNED = "audit.pruned"
+
+    # Citizens' objections and their withdrawal (objections.services): detail holds receipts only.
+    OBJECTION_RECEIVED = "objection.received"
+    OBJECTION_ACCEPTED = "objection.accepted"
+    OBJECTION_REJECTED = "objection.rejected"
+    OBJECTION_WITHDRAWAL_RECEIVED = "objection.withdrawal_received"
+    OBJECTION_WITHDRAWN = "objection.withdrawn"
+
+    # The airlock: release requests, their reviews, downloads and results (airlock.flow, views).
+    AIRLOCK_REQUESTED = "airlock.requested"
+    AIRLOCK_FILES_REPLACED = "airlock.files_replaced"  # changes made: the next round opens
+    AIRLOCK_REVIEWED = "airlock.reviewed"
+    AIRLOCK_APPROVED = "airlock.approved"
+    AIRLOCK_REJECTED = "airlock.rejected"
+    AIRLOCK_REFUSED = "airlock.refused"  # a review, page or file refused, with the reason
+    AIRLOCK_DOWNLOADED = "airlock.downloaded"
+    AIRLOCK_PUBLISHED = "airlock.published"  # an approved file made a result in the register
+    AIRLOCK_COPIES_DELETED = "airlock.copies_deleted"  # with the workspace's data: all but released

@@ -14,7 +14,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from hygie.web.audit.actions import Action
-from hygie.web.audit.models import AuditEvent
+from hygie.web.audit.models import AuditCheckpoint, AuditEvent
 from hygie.web.audit.record import record
 
 
@@ -49,8 +49,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "action", "target_type", "target_repr", "ip")
+    list_display = ("seq", "at", "actor", "action", "target_type", "target_repr", "ip")
     list_filter = ("action", "target_type")
     search_fields = ("action", "target_repr", "target_id", "actor__username")
     list_select_related = ("actor",)
     date_hierarchy = "at"
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    """Where the chain starts again after each pruning (`hygie audit prune`)."""
+
+    list_display = ("upto_seq", "removed", "before", "at", "by", "hash")

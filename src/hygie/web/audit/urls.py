@@ -5,4 +5,5 @@ from hygie.web.audit import views
 app_name = "audit"
 urlpatterns = [
     path("", views.events, name="events"),
+    path("export", views.export, name="export"),
 ]

@@ -23,7 +23,7 @@ from hygie.web.guichet.models import Application, AttachmentKind
 from hygie.web.guichet.workflow import procedure_of
 from hygie.web.notify import display_name
 
-HIDDEN_DATA = frozenset({"path"})  # the procedure itself, in the file's header
+HIDDEN_DATA = frozenset({"path", "authorised_scope"})  # in the header; the scope in its section
 EDITS = (Action.GUICHET_CREATED, Action.GUICHET_EDITED, Action.GUICHET_ATTACHED,
          Action.GUICHET_DETACHED)
 

@@ -31,6 +31,8 @@ from hygie.web.audit.record import record
 from hygie.web.guichet.completeness import missing
 from hygie.web.guichet.models import Application, ApplicationEvent
 from hygie.web.guichet.permissions import may_take
+from hygie.web.guichet.scope import AUTHORISING, snapshot
+from hygie.web.guichet.signals import stage_changed
 
 
 class Conflict(Exception):
@@ -105,6 +107,8 @@ def _store(application: Application, case: Case, before: str, event: Event,
     application.ends = case.authorised_until
     application.save(update_fields=["seq", "stage", "deadline", "received", "decided", "ends",
                                     "updated"])
+    stage_changed.send(Application, application=application, before=before, after=case.stage,
+                       event=event, seq=application.seq)
 
 
 def _catch_up(application: Application, now: datetime) -> Case:
@@ -123,10 +127,13 @@ def _catch_up(application: Application, now: datetime) -> Case:
 FROM_THE_FILE: dict[str, frozenset[str]] = {
     "submit": frozenset({"path", "methodology", "output"}),
     "approve_result": frozenset({"result"}),
+    **{kind: frozenset({"authorised_scope"}) for kind in AUTHORISING},
 }
 
 
 def _file_data(application: Application, kind: str) -> dict[str, Any]:
+    if kind in AUTHORISING:
+        return {"authorised_scope": snapshot(application)}
     if kind == "approve_result":
         return {"result": _released_result(application)}
     if kind != "submit":
