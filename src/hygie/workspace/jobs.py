@@ -48,11 +48,16 @@ def sandbox_available() -> bool:
     return shutil.which("bwrap") is not None
 
 
-def _readable_roots() -> list[Path]:
-    """What a job needs to run Python: the interpreter, its packages, this project's code."""
+def _code() -> Path:
+    """The folder holding the `hygie` package (site-packages, or src/ for an editable install)."""
     import hygie
 
-    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(hygie.__file__).resolve().parents[1]}
+    return Path(hygie.__file__).resolve().parents[1]
+
+
+def _readable_roots() -> list[Path]:
+    """What a job needs to run Python: the interpreter, its packages, this project's code."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), _code()}
     return sorted(p for p in roots if p.exists())
 
 
@@ -65,24 +70,28 @@ def command(layout: Layout, script: str, sandbox: str) -> tuple[list[str], Path,
         raise WorkspaceError(f"{script}: not a Python script of the workspace's files")
     if sandbox == "none":
         env = {"PATH": os.environ.get("PATH", ""), "HYGIE_WORKSPACE": str(layout.root),
-               "HOME": str(files)}
+               "HOME": str(files), "PYTHONPATH": str(_code())}
         return [sys.executable, str(target)], files, env
     if sandbox != "bwrap" or not sandbox_available():
         raise WorkspaceError("jobs need bubblewrap (bwrap) to run confined; install it, or set "
                              "HYGIE_JOB_SANDBOX=none on a machine used by one person")
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+    # An empty /tmp first: mounts made after it may sit inside (a checkout under /tmp).
+    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for system in ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives",
                    "/etc/ld.so.cache", "/etc/localtime", "/etc/ssl"):
         if Path(system).exists():
             args += ["--ro-bind", system, system]
     for root in _readable_roots():
         args += ["--ro-bind", str(root), str(root)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--ro-bind", str(layout.data.resolve()), str(INSIDE / "data"),
+    args += ["--ro-bind", str(layout.data.resolve()), str(INSIDE / "data"),
              "--bind", str(files), str(INSIDE / "files"),
              "--chdir", str(INSIDE / "files"),
              "--setenv", "HYGIE_WORKSPACE", str(INSIDE), "--setenv", "HOME", str(INSIDE / "files"),
              "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "TMPDIR", "/tmp",
+             # `import hygie` whether installed or editable (an install's path file may name a
+             # folder the sandbox does not hold).
+             "--setenv", "PYTHONPATH", str(_code()),
              sys.executable, str(INSIDE / "files" / target.relative_to(files))]
     return args, files, {}
 
