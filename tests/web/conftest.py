@@ -36,7 +36,9 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _audit_triggers_and_flush(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The audit trail's triggers refuse deletes, and Django empties the tables of a
+    """A transactional test finds the seeded SNDS catalogue, as every other test does.
+
+    The audit trail's triggers refuse deletes, and Django empties the tables of a
     transactional test with DELETE on SQLite (TRUNCATE on PostgreSQL, which they let through).
     So on SQLite a transactional test drops them at its end, before the flush, and every test
     that uses the database puts them back first (from the migration that creates them)."""
@@ -47,6 +49,13 @@ def _audit_triggers_and_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     transactional = marker.kwargs.get("transaction", False)
     request.getfixturevalue("transactional_db" if transactional else "db")
     from django.db import connection
+
+    if transactional:  # an earlier transactional test emptied the database, seeded catalogue too
+        from hygie.web.catalogue.models import Dataset
+        from hygie.web.catalogue.seed import load_snds
+
+        if not Dataset.objects.filter(slug="snds").exists():
+            load_snds()
 
     if connection.vendor == "sqlite":
         import importlib

@@ -31,6 +31,7 @@ from tests.web.test_feasibility import (
     counting_env,
     lake,
     make_cohort,
+    snds,
     with_lake,
 )
 
@@ -50,17 +51,6 @@ VARIABLES = ["ER_PHA_F.PHA_PRS_C13", "IR_BEN_R.BEN_NAI_ANN", "IR_BEN_R.BEN_SEX_C
 @pytest.fixture
 def desk(make_user: Any) -> Any:
     return make_desk(make_user)
-
-
-@pytest.fixture
-def snds() -> Any:
-    """The catalogue's SNDS: transactional tests start from an emptied database."""
-    from hygie.web.catalogue.models import DatasetVersion, Status
-    from hygie.web.catalogue.seed import load_snds
-
-    if not DatasetVersion.objects.filter(dataset__slug="snds").exists():
-        load_snds()
-    return DatasetVersion.objects.get(dataset__slug="snds", status=Status.PUBLISHED)
 
 
 @pytest.fixture
