@@ -66,7 +66,8 @@ def test_stopping_serve_stops_its_worker(site, tmp_path, how):
     proc = start(tmp_path)
     # One worker per kind of job: a long count cannot hold back mail or statistics.
     assert sorted(queues_of(pid) for pid in workers_of(tmp_path)) == [
-        ["*", "feasibility,statistics"], ["feasibility"], ["statistics"]]
+        ["*", "feasibility,statistics,workspaces,runs"], ["feasibility"], ["runs"],
+        ["statistics"], ["workspaces"]]
     proc.send_signal(how)
     proc.wait(timeout=60)
     assert wait_gone(tmp_path) == []
